@@ -1,0 +1,1 @@
+"""Great Expectations data contracts for the input and for synthetic rows."""

@@ -1,0 +1,62 @@
+"""Run a list of Great Expectations checks on a pandas DataFrame, in an ephemeral context.
+
+``import great_expectations`` costs about three seconds, so it happens here, on first use,
+and never at module import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation and the sentence that explains it to a person."""
+
+    expectation: str  # GX class name, e.g. "ExpectColumnValuesToNotBeNull"
+    kwargs: dict[str, Any]
+    description: str  # what is expected, e.g. "column 'income' has no missing values"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    success: bool
+    observed: str  # what GX found, ready to print
+
+    def message(self) -> str:
+        return f"expected {self.check.description}, found {self.observed}"
+
+
+def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> list[CheckResult]:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(f"{suite_name}-source")
+    asset = source.add_dataframe_asset(f"{suite_name}-asset")
+    batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}-batch")
+    suite = gx.ExpectationSuite(name=suite_name)
+    for check in checks:
+        suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(suite)
+    # GX keeps results in suite order.
+    return [
+        CheckResult(check=check, success=bool(result.success), observed=_observed(result.result))
+        for check, result in zip(checks, validation.results, strict=True)
+    ]
+
+
+def _observed(result: dict[str, Any]) -> str:
+    if "unexpected_count" in result and result.get("unexpected_count"):
+        sample = result.get("partial_unexpected_list", [])[:5]
+        return f"{result['unexpected_count']} offending value(s), e.g. {sample}"
+    if "observed_value" in result:
+        return f"{result['observed_value']!r}"
+    return "a failure"

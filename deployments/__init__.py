@@ -1,0 +1,1 @@
+"""Prefect deployments of the rebalance flows (schedules, triggers, serving)."""

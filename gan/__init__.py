@@ -1,0 +1,1 @@
+"""Conditional tabular GAN (transformer, networks, trainer) behind the sampler seam."""

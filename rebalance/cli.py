@@ -1,0 +1,155 @@
+"""The ``rebalance`` command line: run, profile, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from rebalance.config import RebalanceConfig, load_config
+from rebalance.errors import RebalanceError
+
+# Offline defaults, set before Prefect is imported; the user's environment wins.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
+
+
+def _add_balance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output", metavar="DIR", help="output root folder (default: the spec's, or ./rebalance-output)"
+    )
+    parser.add_argument(
+        "--method",
+        help="oversampler: none, random, smote or gan (default: the spec's, else smote)",
+    )
+    parser.add_argument("--seed", type=int, help="seed for the split and the sampler")
+    parser.add_argument(
+        "--sampling-strategy",
+        metavar="S",
+        help="'auto', 'minority', 'not minority', 'not majority', 'all', a float ratio "
+        "(binary targets), or a JSON object of target counts, e.g. '{\"1\": 500}'",
+    )
+    parser.add_argument(
+        "--holdout-fraction", type=float, metavar="F",
+        help="share of each class kept aside as the real holdout (default 0.2)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rebalance",
+        description="Balance an imbalanced tabular dataset and publish it as versioned Parquet.",
+        epilog=EPILOG,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the whole pipeline for a dataset spec",
+        description="Ingest, validate, profile, split, balance and publish the dataset in SPEC.",
+        epilog=EPILOG,
+    )
+    run.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
+    run.add_argument("--input", metavar="PATH", help="data file or URL, overriding the spec's path")
+    _add_balance_options(run)
+
+    profile = commands.add_parser(
+        "profile", help="print the imbalance profile of a dataset spec (no training, no output)",
+        description="Read, type and validate the data in SPEC and print its imbalance profile.",
+        epilog=EPILOG,
+    )
+    profile.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
+    profile.add_argument("--input", metavar="PATH", help="data file or URL, overriding the spec's path")
+    profile.add_argument("--json", action="store_true", help="print the profile as JSON")
+
+    demo = commands.add_parser(
+        "demo", help="run the pipeline on scikit-learn's bundled breast-cancer data",
+        description="Balance scikit-learn's bundled Wisconsin breast-cancer table "
+        "(212 malignant vs 357 benign) and publish it under --output.",
+        epilog=EPILOG,
+    )
+    _add_balance_options(demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "profile":
+            return _profile(args)
+        config = _demo_config() if args.command == "demo" else load_config(args.spec, input_path=args.input)
+        return _run(_apply_options(config, args))
+    except RebalanceError as exc:
+        print(f"rebalance: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rebalance: interrupted", file=sys.stderr)
+        return 130
+
+
+def _demo_config() -> RebalanceConfig:
+    from rebalance.demo import demo_config
+
+    return demo_config()
+
+
+def _apply_options(config: RebalanceConfig, args: argparse.Namespace) -> RebalanceConfig:
+    strategy: Any = args.sampling_strategy
+    if strategy is not None:
+        strategy = _parse_strategy(strategy)
+    config = config.with_overrides(
+        method=args.method, seed=args.seed, sampling_strategy=strategy,
+        holdout_fraction=args.holdout_fraction,
+    )
+    if args.output:
+        config = config.model_copy(update={"output": config.output.model_copy(update={"root": args.output})})
+    return config
+
+
+def _parse_strategy(text: str) -> Any:
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            from rebalance.errors import SpecError
+
+            raise SpecError(f"--sampling-strategy: expected a JSON object, found {text!r} ({exc})") from None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _run(config: RebalanceConfig) -> int:
+    from flows.rebalance_flow import rebalance
+
+    summary = rebalance(config)
+    state = "already published; reused" if summary.reused else "published"
+    print(f"\n{summary.dataset}: version {summary.version} {state}")
+    print(f"  location: {summary.path}")
+    print(f"  {'class':<20} {'train before':>12} {'train after':>12}")
+    for label, count in summary.before.items():
+        print(f"  {label:<20} {count:>12} {summary.after.get(label, count):>12}")
+    for label, why in summary.excluded.items():
+        print(f"  class {label!r} left as is: {why}")
+    if summary.quarantine_path:
+        print(f"  {summary.quarantined_rows} row(s) quarantined: {summary.quarantine_path}")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from rebalance.profile import profile_markdown, profile_spec
+
+    config = load_config(args.spec, input_path=args.input)
+    result = profile_spec(config)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(profile_markdown(result, config.dataset.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

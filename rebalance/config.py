@@ -1,0 +1,194 @@
+"""The dataset spec and the run config: one validated pydantic object per flow run.
+
+A spec file (YAML or JSON) has four sections; only ``dataset`` is required::
+
+    dataset:            # where the data is and how to read it
+      name: adult
+      path: adult-train.csv          # relative paths are relative to the spec file
+      format: csv
+      csv: {header: false, column_names: [...], na_values: ["?"], trim_whitespace: true}
+      target: income
+      columns: {age: integer}        # declared types; the rest are inferred
+      drop: [fnlwgt]
+    balance: {method: smote, sampling_strategy: auto, holdout_fraction: 0.2, seed: 0}
+    contract: {max_quarantine_share: 0.05}
+    output: {root: rebalance-output}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rebalance.errors import SpecError
+
+ColumnType = Literal["continuous", "categorical", "integer", "boolean", "datetime"]
+NamedStrategy = Literal["auto", "not majority", "minority", "not minority", "all"]
+SamplingStrategy = NamedStrategy | Annotated[float, Field(gt=0, le=1)] | dict[str, int]
+
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CsvOptions(_Strict):
+    """How to parse a delimited text file."""
+
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    quote_char: str | None = Field('"', description="None disables quoting")
+    header: bool = Field(True, description="first line holds the column names")
+    column_names: list[str] | None = Field(None, description="names when there is no header")
+    skip_rows: int = Field(0, ge=0, description="lines to skip before the header or data")
+    na_values: list[str] = Field(default_factory=lambda: ["", "NA", "NaN", "nan", "null"])
+    trim_whitespace: bool = Field(True, description="strip spaces around every field")
+    encoding: str = "utf-8"
+
+    @model_validator(mode="after")
+    def _names_when_headerless(self) -> CsvOptions:
+        if not self.header and not self.column_names:
+            raise ValueError("csv.header is false, so csv.column_names must list the columns")
+        return self
+
+
+class DatasetSpec(_Strict):
+    """What the data is: location, format, target and column types."""
+
+    name: str = Field(description="dataset name; becomes a folder under the output root")
+    path: str = Field(description="local path or fsspec URL of a CSV or Parquet file")
+    format: Literal["auto", "csv", "parquet"] = "auto"
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    target: str
+    columns: dict[str, ColumnType] = Field(default_factory=dict)
+    domains: dict[str, list[str]] = Field(
+        default_factory=dict, description="allowed values of categorical columns"
+    )
+    drop: list[str] = Field(default_factory=list, description="columns to drop (ids)")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not DATASET_NAME.match(name) or ".." in name:
+            raise ValueError(
+                f"expected letters, digits, '.', '_' or '-' (no '..', no '/'), found {name!r}"
+            )
+        return name
+
+    @model_validator(mode="after")
+    def _target_is_kept(self) -> DatasetSpec:
+        if self.target in self.drop:
+            raise ValueError(f"target column {self.target!r} is also listed in drop")
+        for column in self.domains:
+            declared = self.columns.get(column, "categorical")
+            if declared not in ("categorical", "boolean"):
+                raise ValueError(f"domain given for column {column!r} declared {declared}")
+        return self
+
+    @property
+    def resolved_format(self) -> Literal["csv", "parquet"]:
+        if self.format != "auto":
+            return self.format
+        lowered = self.path.lower()
+        return "parquet" if lowered.endswith((".parquet", ".pq")) else "csv"
+
+
+class BalanceConfig(_Strict):
+    """How the train part is balanced."""
+
+    method: Literal["none", "random", "smote", "gan"] = Field(
+        "smote", description="oversampler: none, random, smote, or gan"
+    )
+    sampling_strategy: SamplingStrategy = "auto"
+    holdout_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    seed: int = Field(0, ge=0)
+    min_class_rows: int = Field(6, ge=1, description="classes with fewer train rows are small")
+    small_class_policy: Literal["exclude", "fail"] = "exclude"
+    params: dict[str, Any] = Field(default_factory=dict, description="oversampler options")
+
+
+class ContractConfig(_Strict):
+    """Input data contract thresholds."""
+
+    max_quarantine_share: float = Field(0.05, ge=0.0, le=1.0)
+
+
+class OutputConfig(_Strict):
+    root: str = "rebalance-output"
+
+
+class RebalanceConfig(_Strict):
+    """Everything one run of the ``rebalance`` flow needs."""
+
+    dataset: DatasetSpec
+    balance: BalanceConfig = Field(default_factory=BalanceConfig)
+    contract: ContractConfig = Field(default_factory=ContractConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    def content_hash(self) -> str:
+        """Hash of every setting that changes the published rows (not where files live)."""
+        payload = self.model_dump(mode="json", exclude={"output": True, "dataset": {"path"}})
+        blob = json.dumps(payload, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def with_overrides(self, **balance: Any) -> RebalanceConfig:
+        """A copy with some balance settings replaced (None values are ignored)."""
+        changes = {k: v for k, v in balance.items() if v is not None}
+        if not changes:
+            return self
+        merged = {**self.balance.model_dump(), **changes}
+        return self.model_copy(update={"balance": _validated(BalanceConfig, merged, "balance")})
+
+
+def _validated(model: type[BaseModel], data: Any, where: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"{where}: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def load_config(path: str | Path, *, input_path: str | None = None) -> RebalanceConfig:
+    """Read and validate a spec file. Relative data paths are resolved against its folder."""
+    spec_path = Path(path)
+    try:
+        text = spec_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{spec_path}: cannot read spec file ({exc.strerror})") from None
+    try:
+        raw = json.loads(text) if spec_path.suffix == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise SpecError(f"{spec_path}: not valid YAML/JSON ({exc})") from None
+    if not isinstance(raw, dict) or "dataset" not in raw:
+        found = type(raw).__name__ if not isinstance(raw, dict) else sorted(raw)
+        raise SpecError(f"{spec_path}: expected a mapping with a 'dataset' section, found {found}")
+    dataset = raw["dataset"]
+    if isinstance(dataset, dict):
+        if input_path is not None:
+            dataset = {**dataset, "path": input_path}
+        data_path = dataset.get("path")
+        if isinstance(data_path, str) and input_path is None:
+            dataset = {**dataset, "path": resolve_data_path(data_path, spec_path.parent)}
+        raw = {**raw, "dataset": dataset}
+    config: RebalanceConfig = _validated(RebalanceConfig, raw, str(spec_path))
+    return config
+
+
+def resolve_data_path(data_path: str, base: Path) -> str:
+    """Local relative paths are taken relative to ``base``; URLs and absolute paths as given."""
+    if "://" in data_path or Path(data_path).is_absolute():
+        return data_path
+    return str((base / data_path).resolve())

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers over the pure functions in the library modules."""

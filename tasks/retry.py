@@ -1,0 +1,31 @@
+"""Which failures are worth a retry: I/O and network faults, never deterministic errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.tasks import exponential_backoff
+
+from rebalance.errors import RebalanceError
+
+# Missing files and permissions do not fix themselves; other OS/network errors may.
+PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
+IO_RETRIES = 3
+IO_RETRY_DELAYS = exponential_backoff(backoff_factor=1)(IO_RETRIES)  # 1 s, 2 s, 4 s
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    if exc is None or isinstance(exc, RebalanceError | PERMANENT_OS_ERRORS):
+        return False
+    return isinstance(exc, OSError | TimeoutError | ConnectionError)
+
+
+def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect ``retry_condition_fn``: the failed state's data holds the exception."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    if exc is None:
+        try:
+            state.result(raise_on_failure=True)
+        except BaseException as raised:  # noqa: BLE001 - we only classify it
+            exc = raised
+    return is_transient(exc)

@@ -1,0 +1,83 @@
+"""Deterministic pipeline stages. No retries: the same input would fail the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from data_contracts.input_contract import validate_input
+from rebalance.balance import fit_oversampler, generate_synthetic
+from rebalance.columns import TypedTable, check_quarantine_share, type_table
+from rebalance.config import BalanceConfig, ContractConfig, DatasetSpec
+from rebalance.ingest import RawTable
+from rebalance.plan import BalancePlan, make_plan
+from rebalance.profile import build_profile, class_counts, column_rows, profile_markdown
+from rebalance.samplers import Oversampler
+from rebalance.split import stratified_split
+from tasks.io import artifact_key
+
+STAGE_OPTIONS: dict[str, Any] = {"retries": 0, "cache_policy": NO_CACHE}
+
+
+@task(name="type-columns", **STAGE_OPTIONS)
+def type_columns(raw: RawTable, spec: DatasetSpec) -> TypedTable:
+    table = type_table(raw, spec)
+    get_run_logger().info("column types (inferred unless marked): %s", table.describe_types())
+    return table
+
+
+@task(name="validate-input", **STAGE_OPTIONS)
+def check_contract(table: TypedTable, spec: DatasetSpec, contract: ContractConfig) -> int:
+    check_quarantine_share(table, contract.max_quarantine_share)
+    results = validate_input(table.frame, spec, table.types)
+    get_run_logger().info("input contract: %d check(s) passed", len(results))
+    return len(results)
+
+
+@task(name="profile", **STAGE_OPTIONS)
+def profile(table: TypedTable, spec: DatasetSpec, balance: BalanceConfig) -> dict[str, Any]:
+    result = build_profile(table, spec.target, balance.min_class_rows)
+    create_markdown_artifact(
+        key=artifact_key(spec.name, "profile"),
+        markdown=profile_markdown(result, spec.name),
+        description=f"Imbalance profile of {spec.name}",
+    )
+    create_table_artifact(
+        key=artifact_key(spec.name, "columns"),
+        table=column_rows(result),
+        description=f"Column summary of {spec.name}",
+    )
+    return result
+
+
+@task(name="split-holdout", **STAGE_OPTIONS)
+def split(
+    table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return stratified_split(table.frame, spec.target, balance.holdout_fraction, balance.seed)
+
+
+@task(name="plan-balance", **STAGE_OPTIONS)
+def plan(train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig) -> BalancePlan:
+    result = make_plan(class_counts(train[spec.target]), balance)
+    logger = get_run_logger()
+    for label, why in result.excluded.items():
+        logger.warning("class %r excluded from synthesis: %s", label, why)
+    logger.info("plan: generate %s", result.to_generate or "nothing")
+    return result
+
+
+@task(name="fit-sampler", **STAGE_OPTIONS)
+def fit_sampler(
+    train: pd.DataFrame, table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
+) -> Oversampler | None:
+    return fit_oversampler(train, spec.target, table.types, balance)
+
+
+@task(name="generate", **STAGE_OPTIONS)
+def generate(sampler: Oversampler | None, balance_plan: BalancePlan) -> pd.DataFrame | None:
+    return generate_synthetic(sampler, balance_plan)
