@@ -42,14 +42,20 @@ def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> lis
     asset = source.add_dataframe_asset(f"{suite_name}-asset")
     batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}-batch")
     suite = gx.ExpectationSuite(name=suite_name)
-    for check in checks:
-        suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs))
+    for index, check in enumerate(checks):
+        expectation = getattr(gxe, check.expectation)(**check.kwargs, meta={"check": index})
+        suite.add_expectation(expectation)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(suite)
-    # GX keeps results in suite order.
+    # GX does not keep suite order: match results back through the meta index.
+    by_index = {int(r.expectation_config.meta["check"]): r for r in validation.results}
     return [
-        CheckResult(check=check, success=bool(result.success), observed=_observed(result.result))
-        for check, result in zip(checks, validation.results, strict=True)
+        CheckResult(
+            check=check,
+            success=bool(by_index[index].success),
+            observed=_observed(by_index[index].result),
+        )
+        for index, check in enumerate(checks)
     ]
 
 

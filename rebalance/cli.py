@@ -124,7 +124,9 @@ def _parse_strategy(text: str) -> Any:
 
 def _run(config: RebalanceConfig) -> int:
     from flows.rebalance_flow import rebalance
+    from rebalance.logs import quiet_domain_tracebacks
 
+    quiet_domain_tracebacks()
     summary = rebalance(config)
     state = "already published; reused" if summary.reused else "published"
     print(f"\n{summary.dataset}: version {summary.version} {state}")

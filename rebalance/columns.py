@@ -84,7 +84,7 @@ class _Defects:
             pd.Series(reasons.to_numpy(), dtype=object).where(mask) for mask, reasons in self.masks
         ]
         stacked = pd.concat(parts, axis=1)[rows].reset_index(drop=True)
-        return stacked.stack().groupby(level=0).agg("; ".join)
+        return stacked.stack().dropna().groupby(level=0).agg("; ".join)
 
 
 def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:

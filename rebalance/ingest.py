@@ -96,14 +96,15 @@ def _duplicates(names: list[str]) -> list[str]:
 
 def _parse_parquet(data: bytes, path: str) -> pd.DataFrame:
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        dupes = _duplicates(parquet.schema_arrow.names)
+        if dupes:
+            raise InputError(path, f"expected unique column names, found duplicates {dupes}")
+        table = parquet.read()
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
         raise InputError(
             path, f"expected a readable Parquet file, found a truncated or corrupt one ({exc})"
         ) from None
-    dupes = _duplicates(table.column_names)
-    if dupes:
-        raise InputError(path, f"expected unique column names, found duplicates {dupes}")
     return table.to_pandas()
 
 

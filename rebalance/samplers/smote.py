@@ -1,9 +1,10 @@
 """SMOTE for numeric tables, SMOTE-NC for mixed ones, SMOTEN for all-categorical ones.
 
 imbalanced-learn refuses missing values, so they are encoded rather than dropped: a missing
-category is a category of its own, and a numeric column with gaps gets a median fill plus a
-categorical "was missing" indicator that SMOTE-NC interpolates like any category; decoding puts
-the gaps back, so synthetic rows keep the real missing rate of their neighbourhood.
+category is a category of its own, and a numeric column with gaps gets a median fill plus a 0/1
+"was missing" indicator. The indicator is interpolated like a numeric feature and decoded as
+missing at >= 0.5, which reproduces the real missing rate in expectation (a categorical indicator
+would be set by SMOTE-NC's majority vote of neighbours and almost never come out missing).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class SmoteOversampler(Oversampler):
         self.labels_array_ = frame[self.target_].astype(str).to_numpy()
         self.numeric_ = numeric
         self.categorical_ = categorical
-        self.categorical_positions_ = list(range(len(numeric), self.matrix_.shape[1]))
+        self.categorical_positions_ = [cat.position for cat in categorical]
 
     def _sample(self, label: str, n: int) -> pd.DataFrame:
         have = self.class_counts_[label]

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rebalance.columns import REASON_COLUMN, check_quarantine_share, type_table
+from rebalance.config import DatasetSpec
+from rebalance.errors import QuarantineError
+from rebalance.ingest import read_raw
+
+
+def typed(tmp_path: Path, text: str, **fields: object):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    spec = DatasetSpec.model_validate({"name": "t", "path": str(path), "target": "y", **fields})
+    return type_table(read_raw(spec), spec)
+
+
+def test_inference_of_every_type(tmp_path: Path) -> None:
+    table = typed(
+        tmp_path,
+        "n,f,c,b,d,y\n1,1.5,red,yes,2024-01-02,p\n2,2.25,blue,no,2024-02-03,q\n3,,red,yes,,p\n",
+    )
+    assert table.types == {"n": "integer", "f": "continuous", "c": "categorical",
+                           "b": "boolean", "d": "datetime", "y": "categorical"}
+    assert table.inferred == frozenset(table.types)
+    frame = table.frame
+    assert frame["n"].dtype == "int64"
+    assert frame["f"].dtype == "float64" and frame["f"].isna().sum() == 1
+    assert frame["b"].dtype == "boolean"
+    assert pd.api.types.is_datetime64_any_dtype(frame["d"])
+
+
+def test_integer_column_with_gaps_is_nullable_int(tmp_path: Path) -> None:
+    table = typed(tmp_path, "n,y\n1,p\n,q\n3,p\n")
+    assert str(table.frame["n"].dtype) == "Int64"
+
+
+def test_declared_types_win_over_inference(tmp_path: Path) -> None:
+    table = typed(tmp_path, "code,y\n1,p\n2,q\n", columns={"code": "categorical"})
+    assert table.types["code"] == "categorical"
+    assert "code" not in table.inferred
+    assert table.frame["code"].tolist() == ["1", "2"]
+
+
+def test_row_defects_go_to_quarantine_with_reasons(tmp_path: Path) -> None:
+    rows = ["x,k,y"] + [f"{i}.5,red,p" for i in range(60)] + [
+        "abc,red,p",  # unparseable number in an inferred-numeric column
+        "inf,red,q",  # infinite value
+        "1.0,red,",  # missing target
+        "2.0,mauve,q",  # outside declared domain
+    ]
+    table = typed(tmp_path, "\n".join(rows) + "\n", domains={"k": ["red", "blue"]})
+    reasons = table.quarantine[REASON_COLUMN].tolist()
+    assert len(table.frame) == 60 and len(table.quarantine) == 4
+    assert reasons[0] == "column 'x': unparseable number 'abc'"
+    assert reasons[1] == "column 'x': infinite value 'inf'"
+    assert reasons[2] == "column 'y': target is missing"
+    assert "column 'k': value 'mauve' is not in the declared domain" in reasons[3]
+    assert table.quarantine["x"].tolist() == ["abc", "inf", "1.0", "2.0"]  # rows as read
+
+
+def test_several_defects_in_one_row_are_joined(tmp_path: Path) -> None:
+    table = typed(tmp_path, "a,b,y\n1,2,p\nzz,qq,q\n", columns={"a": "integer", "b": "integer"})
+    assert table.quarantine[REASON_COLUMN].tolist() == [
+        "column 'a': unparseable number 'zz'; column 'b': unparseable number 'qq'"
+    ]
+
+
+def test_non_integer_in_declared_integer_column(tmp_path: Path) -> None:
+    table = typed(tmp_path, "a,y\n1,p\n2.5,q\n3,q\n", columns={"a": "integer"})
+    assert table.quarantine[REASON_COLUMN].tolist() == ["column 'a': non-integer value '2.5'"]
+
+
+def test_quarantine_share_threshold(tmp_path: Path) -> None:
+    table = typed(tmp_path, "a,y\n1,p\nx,q\n3,q\n4,p\n", columns={"a": "integer"})
+    check_quarantine_share(table, max_share=0.25)  # 1 of 4 is allowed
+    with pytest.raises(QuarantineError, match=r"at most 10.0% .* found 1 of 4 \(25.0%\)"):
+        check_quarantine_share(table, max_share=0.10)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import fsspec
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from rebalance.config import CsvOptions, DatasetSpec
+from rebalance.errors import InputError
+from rebalance.ingest import read_raw
+
+
+def spec_for(path: Path | str, **fields: object) -> DatasetSpec:
+    return DatasetSpec.model_validate({"name": "t", "path": str(path), "target": "y", **fields})
+
+
+def test_csv_options_headerless_na_tokens_and_whitespace(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("1, red, ?,yes\n2, blue,3.5, no\n", encoding="utf-8")
+    raw = read_raw(spec_for(path, csv=CsvOptions(header=False, column_names=["id", "c", "x", "y"],
+                                                   na_values=["?"])))
+    assert list(raw.frame.columns) == ["id", "c", "x", "y"]
+    assert raw.frame["c"].tolist() == ["red", "blue"]
+    assert raw.frame["x"].isna().tolist() == [True, False]
+    assert raw.text_source
+    assert len(raw.fingerprint) == 64
+
+
+def test_fingerprint_follows_content_not_name(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("a,y\n1,p\n2,q\n")
+    two.write_text("a,y\n1,p\n2,q\n")
+    changed = tmp_path / "three.csv"
+    changed.write_text("a,y\n1,p\n2,r\n")
+    assert read_raw(spec_for(one)).fingerprint == read_raw(spec_for(two)).fingerprint
+    assert read_raw(spec_for(one)).fingerprint != read_raw(spec_for(changed)).fingerprint
+
+
+def test_reads_latin1_and_fsspec_urls() -> None:
+    with fsspec.open("memory://rebalance-test/latin.csv", "wb") as handle:
+        handle.write("name,y\ncaf\xe9,p\nna\xefve,q\n".encode("latin-1"))
+    raw = read_raw(spec_for("memory://rebalance-test/latin.csv", csv=CsvOptions(encoding="latin-1")))
+    assert raw.frame["name"].tolist() == ["café", "naïve"]
+
+
+def test_gzip_is_decompressed_by_extension(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv.gz"
+    pd.DataFrame({"a": [1, 2], "y": ["p", "q"]}).to_csv(path, index=False, compression="gzip")
+    assert read_raw(spec_for(path)).frame["a"].tolist() == ["1", "2"]
+
+
+def test_parquet_is_read_natively_and_drop_applies(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    pd.DataFrame({"id": [1, 2], "x": [0.5, 1.5], "y": ["p", "q"]}).to_parquet(path)
+    raw = read_raw(spec_for(path, drop=["id"]))
+    assert list(raw.frame.columns) == ["x", "y"]
+    assert raw.frame["x"].dtype == "float64"
+    assert not raw.text_source
+
+
+# --- whole-batch defects: a clear error naming the file (and column) -------------------------
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="empty file") as info:
+        read_raw(spec_for(path))
+    assert str(path) in str(info.value)
+
+
+def test_header_only(tmp_path: Path) -> None:
+    path = tmp_path / "head.csv"
+    path.write_text("a,y\n")
+    with pytest.raises(InputError, match="header only"):
+        read_raw(spec_for(path))
+
+
+def test_missing_target_column_lists_what_was_found(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match=r"column 'y'.*expected target column 'y', found columns \['a', 'b'\]"):
+        read_raw(spec_for(path))
+
+
+def test_declared_column_absent(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("a,y\n1,2\n")
+    with pytest.raises(InputError, match="names column 'zzz'"):
+        read_raw(spec_for(path, columns={"zzz": "integer"}))
+
+
+def test_duplicate_csv_column_names(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a,y\n1,2,p\n")
+    with pytest.raises(InputError, match=r"duplicates \['a'\]"):
+        read_raw(spec_for(path))
+
+
+def test_duplicate_parquet_column_names(tmp_path: Path) -> None:
+    path = tmp_path / "dup.parquet"
+    table = pa.table([pa.array([1]), pa.array([2]), pa.array(["p"])], names=["a", "a", "y"])
+    pq.write_table(table, path)
+    with pytest.raises(InputError, match=r"duplicates \['a'\]"):
+        read_raw(spec_for(path))
+
+
+def test_truncated_parquet(tmp_path: Path) -> None:
+    good = tmp_path / "good.parquet"
+    pd.DataFrame({"a": range(1000), "y": ["p", "q"] * 500}).to_parquet(good)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(InputError, match="truncated or corrupt") as info:
+        read_raw(spec_for(cut))
+    assert str(cut) in str(info.value)
+
+
+def test_non_utf8_bytes_name_column_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "bytes.csv"
+    path.write_bytes(b"a,name,y\n1,ok,p\n2,caf\xe9,q\n")
+    with pytest.raises(InputError, match=r"column 'name'.*utf-8 text.*data row 2"):
+        read_raw(spec_for(path))
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,y\n1,2,p\n3,q\n")
+    with pytest.raises(InputError, match="expected 3 delimited columns"):
+        read_raw(spec_for(path))
+
+
+def test_missing_file_is_not_retryable_io(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="found nothing at this path"):
+        read_raw(spec_for(tmp_path / "absent.csv"))

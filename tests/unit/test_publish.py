@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from rebalance import publish
+from rebalance.errors import PublishError
+
+
+def splits(n: int = 4) -> dict[str, pd.DataFrame]:
+    real = pd.DataFrame({"x": [float(i) for i in range(n)], "k": ["a", "b"] * (n // 2),
+                         "y": ["p"] * (n - 1) + ["q"]})
+    synthetic = pd.DataFrame({"x": [9.5], "k": ["a"], "y": ["q"]})
+    holdout = real.head(2)
+    return {"train": publish.assemble_train(real, synthetic), "holdout": holdout}
+
+
+META = {"method": "random", "seed": 0, "class_counts_before": {"p": 3, "q": 1}}
+
+
+def test_published_version_layout_metadata_and_dtypes(tmp_path: Path) -> None:
+    result = publish.publish_version(tmp_path, "ds", "v1", splits(), META,
+                                     extra_files={"_profile.json": {"rows": 4}})
+    folder = Path(result.path)
+    assert folder == tmp_path / "ds" / "versions" / "v1"
+    assert publish.latest_version(tmp_path, "ds") == "v1"
+    assert (folder / "_profile.json").is_file()
+    train = publish.read_split(tmp_path, "ds", "train")
+    assert list(train.columns) == ["x", "k", "y", "is_synthetic"]
+    assert train["is_synthetic"].tolist() == [False] * 4 + [True]
+    assert train["x"].dtype == "float64" and train["is_synthetic"].dtype == bool
+    holdout = publish.read_split(tmp_path, "ds", "holdout")
+    assert "is_synthetic" not in holdout.columns and len(holdout) == 2
+    schema = pq.read_schema(folder / "split=train" / "part-0.parquet")
+    meta = json.loads(schema.metadata[publish.METADATA_KEY])
+    assert meta["method"] == "random" and meta["split"] == "train"
+    whole = pq.read_table(folder).to_pandas()  # hive partitions; side files are skipped
+    assert sorted(whole["split"].astype(str).unique()) == ["holdout", "train"]
+    assert result.row_counts == {"train": 5, "holdout": 2}
+
+
+def test_republishing_the_same_version_reuses_it(tmp_path: Path) -> None:
+    first = publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    publish.publish_version(tmp_path, "ds", "v2", splits(6), META)
+    again = publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    assert not first.reused and again.reused
+    assert sorted(p.name for p in (tmp_path / "ds" / "versions").iterdir()) == ["v1", "v2"]
+    assert publish.latest_version(tmp_path, "ds") == "v1"
+
+
+def test_interrupted_publish_leaves_the_previous_version_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    before = publish.read_split(tmp_path, "ds", "train")
+
+    def crash(staging: Path, final: Path) -> None:
+        assert (staging / publish.MANIFEST).is_file()  # everything was written ...
+        raise KeyboardInterrupt  # ... and the process dies before the visible step
+
+    monkeypatch.setattr(publish, "commit_rename", crash)
+    with pytest.raises(KeyboardInterrupt):
+        publish.publish_version(tmp_path, "ds", "v2", splits(8), META)
+    assert publish.latest_version(tmp_path, "ds") == "v1"
+    assert publish.find_version(tmp_path, "ds", "v2") is None
+    assert not (tmp_path / "ds" / "versions" / "v2").exists()
+    assert list((tmp_path / "ds" / ".staging").iterdir()) == []
+    pd.testing.assert_frame_equal(publish.read_split(tmp_path, "ds", "train"), before)
+
+
+def test_a_failed_write_publishes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.pq, "write_table", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    assert publish.latest_version(tmp_path, "ds") is None
+    assert not (tmp_path / "ds" / "versions").exists()
+
+
+@pytest.mark.parametrize("name", ["..", "../escape", "/abs/path", "a/b", "x/../../y", ""])
+def test_dataset_names_that_escape_the_root_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(PublishError, match="output root"):
+        publish.publish_version(tmp_path, name, "v1", splits(), META)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_side_files_must_be_hidden_from_parquet_readers(tmp_path: Path) -> None:
+    with pytest.raises(PublishError, match="_name.json"):
+        publish.publish_version(tmp_path, "ds", "v1", splits(), META, extra_files={"p.json": {}})
+
+
+def test_quarantine_file_is_written_whole(tmp_path: Path) -> None:
+    rows = pd.DataFrame({"a": ["x", None], "_quarantine_reason": ["bad a", "bad b"]})
+    path = publish.write_quarantine(tmp_path, "ds", "f" * 64, rows)
+    back = pd.read_parquet(path)
+    assert back["_quarantine_reason"].tolist() == ["bad a", "bad b"]
+    assert back["a"].isna().tolist() == [False, True]
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
