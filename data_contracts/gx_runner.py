@@ -48,7 +48,11 @@ def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> lis
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(suite)
     # GX does not keep suite order: match results back through the meta index.
-    by_index = {int(r.expectation_config.meta["check"]): r for r in validation.results}
+    by_index = {
+        int(r.expectation_config.meta["check"]): r
+        for r in validation.results
+        if r.expectation_config is not None and r.expectation_config.meta
+    }
     return [
         CheckResult(
             check=check,

@@ -61,8 +61,11 @@ def input_checks(spec: DatasetSpec, types: dict[str, ColumnType]) -> list[Check]
             checks.append(
                 Check(
                     "ExpectColumnValuesToBeBetween",
-                    {"column": column, "min_value": -sys.float_info.max,
-                     "max_value": sys.float_info.max},
+                    {
+                        "column": column,
+                        "min_value": -sys.float_info.max,
+                        "max_value": sys.float_info.max,
+                    },
                     f"finite numbers in column {column!r}",
                 )
             )

@@ -19,7 +19,9 @@ EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
 def _add_balance_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--output", metavar="DIR", help="output root folder (default: the spec's, or ./rebalance-output)"
+        "--output",
+        metavar="DIR",
+        help="output root folder (default: the spec's, or ./rebalance-output)",
     )
     parser.add_argument(
         "--method",
@@ -33,7 +35,9 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         "(binary targets), or a JSON object of target counts, e.g. '{\"1\": 500}'",
     )
     parser.add_argument(
-        "--holdout-fraction", type=float, metavar="F",
+        "--holdout-fraction",
+        type=float,
+        metavar="F",
         help="share of each class kept aside as the real holdout (default 0.2)",
     )
 
@@ -47,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="run the whole pipeline for a dataset spec",
+        "run",
+        help="run the whole pipeline for a dataset spec",
         description="Ingest, validate, profile, split, balance and publish the dataset in SPEC.",
         epilog=EPILOG,
     )
@@ -56,16 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_balance_options(run)
 
     profile = commands.add_parser(
-        "profile", help="print the imbalance profile of a dataset spec (no training, no output)",
+        "profile",
+        help="print the imbalance profile of a dataset spec (no training, no output)",
         description="Read, type and validate the data in SPEC and print its imbalance profile.",
         epilog=EPILOG,
     )
     profile.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
-    profile.add_argument("--input", metavar="PATH", help="data file or URL, overriding the spec's path")
+    profile.add_argument(
+        "--input", metavar="PATH", help="data file or URL, overriding the spec's path"
+    )
     profile.add_argument("--json", action="store_true", help="print the profile as JSON")
 
     demo = commands.add_parser(
-        "demo", help="run the pipeline on scikit-learn's bundled breast-cancer data",
+        "demo",
+        help="run the pipeline on scikit-learn's bundled breast-cancer data",
         description="Balance scikit-learn's bundled Wisconsin breast-cancer table "
         "(212 malignant vs 357 benign) and publish it under --output.",
         epilog=EPILOG,
@@ -79,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "profile":
             return _profile(args)
-        config = _demo_config() if args.command == "demo" else load_config(args.spec, input_path=args.input)
+        config = (
+            _demo_config()
+            if args.command == "demo"
+            else load_config(args.spec, input_path=args.input)
+        )
         return _run(_apply_options(config, args))
     except RebalanceError as exc:
         print(f"rebalance: error: {exc}", file=sys.stderr)
@@ -100,11 +113,15 @@ def _apply_options(config: RebalanceConfig, args: argparse.Namespace) -> Rebalan
     if strategy is not None:
         strategy = _parse_strategy(strategy)
     config = config.with_overrides(
-        method=args.method, seed=args.seed, sampling_strategy=strategy,
+        method=args.method,
+        seed=args.seed,
+        sampling_strategy=strategy,
         holdout_fraction=args.holdout_fraction,
     )
     if args.output:
-        config = config.model_copy(update={"output": config.output.model_copy(update={"root": args.output})})
+        config = config.model_copy(
+            update={"output": config.output.model_copy(update={"root": args.output})}
+        )
     return config
 
 
@@ -115,7 +132,9 @@ def _parse_strategy(text: str) -> Any:
         except json.JSONDecodeError as exc:
             from rebalance.errors import SpecError
 
-            raise SpecError(f"--sampling-strategy: expected a JSON object, found {text!r} ({exc})") from None
+            raise SpecError(
+                f"--sampling-strategy: expected a JSON object, found {text!r} ({exc})"
+            ) from None
     try:
         return float(text)
     except ValueError:

@@ -84,7 +84,9 @@ class _Defects:
             pd.Series(reasons.to_numpy(), dtype=object).where(mask) for mask, reasons in self.masks
         ]
         stacked = pd.concat(parts, axis=1)[rows].reset_index(drop=True)
-        return stacked.stack().dropna().groupby(level=0).agg("; ".join)
+        long_form = pd.Series(stacked.stack().dropna())  # (row, reason) pairs
+        joined: pd.Series = long_form.groupby(level=0).agg("; ".join)
+        return joined
 
 
 def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
@@ -104,13 +106,20 @@ def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
         domain = spec.domains.get(name)
         if domain is not None:
             outside = series.notna().to_numpy() & ~series.astype(str).isin(domain).to_numpy()
-            defects.add(outside, "column " + repr(name) + ": value '" + series.astype(str)
-                        + "' is not in the declared domain")
+            defects.add(
+                outside,
+                "column "
+                + repr(name)
+                + ": value '"
+                + series.astype(str)
+                + "' is not in the declared domain",
+            )
         typed[name] = series
         types[name] = kind
     missing_target = frame[spec.target].isna().to_numpy()
-    defects.add(missing_target, pd.Series(f"column {spec.target!r}: target is missing",
-                                          index=frame.index))
+    defects.add(
+        missing_target, pd.Series(f"column {spec.target!r}: target is missing", index=frame.index)
+    )
     bad_rows = defects.any_mask()
     quarantine = frame[bad_rows].reset_index(drop=True).astype(object)
     quarantine[REASON_COLUMN] = defects.reasons(bad_rows).to_numpy()
@@ -139,10 +148,13 @@ def _infer(column: pd.Series, text_source: bool) -> ColumnType:
     if parsed.mean() >= NUMERIC_INFERENCE_SHARE:
         finite = numbers[parsed & np.isfinite(numbers)]
         is_integral = bool((finite == np.round(finite)).all())
-        return "integer" if is_integral and not values[parsed].str.contains(r"[.eE]").any() \
+        return (
+            "integer"
+            if is_integral and not values[parsed].str.contains(r"[.eE]").any()
             else "continuous"
-    lowered = values.str.lower()
-    if lowered.isin(TRUE_TOKENS | FALSE_TOKENS).all():
+        )
+    # Only literal true/false is inferred boolean: yes/no columns keep their text values.
+    if values.str.lower().isin({"true", "false"}).all():
         return "boolean"
     if values.str.contains(r"^\d{4}-\d{2}-\d{2}").all():
         dates = pd.to_datetime(values, errors="coerce", format="ISO8601")
@@ -190,8 +202,10 @@ def _convert(
     if kind == "boolean":
         if pd.api.types.is_bool_dtype(column.dtype):
             return column.astype("boolean"), None, pd.Series(dtype=object)
-        lowered = column.astype(object).where(column.notna()).map(
-            lambda v: v.lower() if isinstance(v, str) else v
+        lowered = (
+            column.astype(object)
+            .where(column.notna())
+            .map(lambda v: v.lower() if isinstance(v, str) else v)
         )
         result = pd.Series(pd.NA, index=column.index, dtype="boolean")
         result[lowered.isin(TRUE_TOKENS).to_numpy()] = True
@@ -204,8 +218,10 @@ def _convert(
         return dates, bad, "column " + repr(name) + ": unparseable datetime '" + shown + "'"
     if kind == "categorical":
         if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-            column = column.astype(object).where(column.notna()).map(
-                lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            column = (
+                column.astype(object)
+                .where(column.notna())
+                .map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
             )
         return column, None, pd.Series(dtype=object)
     raise InputError(path, f"expected a known column type, found {kind!r}", column=name)

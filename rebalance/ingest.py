@@ -158,9 +158,7 @@ def _parse_csv(data: bytes, path: str, options: CsvOptions) -> pd.DataFrame:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
         raise InputError(path, f"expected {len(names)} delimited columns, {exc}") from None
-    columns = {
-        name: _decode_column(table.column(name), path, name, options) for name in names
-    }
+    columns = {name: _decode_column(table.column(name), path, name, options) for name in names}
     return pa.table(columns).to_pandas()
 
 

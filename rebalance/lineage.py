@@ -10,8 +10,14 @@ from rebalance.config import RebalanceConfig
 from rebalance.plan import BalancePlan
 
 TRACKED_PACKAGES = (
-    "pandas", "pyarrow", "numpy", "scikit-learn", "imbalanced-learn", "prefect",
-    "great-expectations", "torch",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "scikit-learn",
+    "imbalanced-learn",
+    "prefect",
+    "great-expectations",
+    "torch",
 )
 
 

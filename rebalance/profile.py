@@ -89,9 +89,8 @@ def profile_markdown(profile: dict[str, Any], dataset: str) -> str:
     for col in profile["columns"]:
         kind = col["type"] + (" (inferred)" if col["inferred"] else "")
         span = f"{col['min']} .. {col['max']}" if "min" in col else ""
-        lines.append(
-            f"| {col['name']} | {kind} | {col['missing_share']:.1%} | {col['cardinality']} | {span} |"
-        )
+        missing, cardinality = f"{col['missing_share']:.1%}", col["cardinality"]
+        lines.append(f"| {col['name']} | {kind} | {missing} | {cardinality} | {span} |")
     return "\n".join(lines)
 
 

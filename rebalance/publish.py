@@ -49,8 +49,14 @@ class PublishResult:
 
 def dataset_dir(root: str | Path, dataset: str) -> Path:
     """The dataset's folder, refusing names that would escape the output root."""
-    if not dataset or dataset in (".", "..") or "/" in dataset or "\\" in dataset \
-            or ".." in dataset or Path(dataset).is_absolute():
+    if (
+        not dataset
+        or dataset in (".", "..")
+        or "/" in dataset
+        or "\\" in dataset
+        or ".." in dataset
+        or Path(dataset).is_absolute()
+    ):
         raise PublishError(
             f"expected a plain dataset name inside the output root, found {dataset!r}"
         )
@@ -79,12 +85,12 @@ def latest_version(root: str | Path, dataset: str) -> str | None:
     return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
 
 
-def assemble_train(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
+def assemble_train(real: pd.DataFrame, synthetic: pd.DataFrame | None) -> pd.DataFrame:
     """Real rows first, then synthetic ones, with the ``is_synthetic`` flag last."""
     real = real.assign(**{SYNTHETIC_COLUMN: False})
-    synthetic = synthetic[list(real.columns[:-1])].assign(**{SYNTHETIC_COLUMN: True})
-    if synthetic.empty:
+    if synthetic is None or synthetic.empty:
         return real.reset_index(drop=True)
+    synthetic = synthetic[list(real.columns[:-1])].assign(**{SYNTHETIC_COLUMN: True})
     return pd.concat([real, synthetic.astype(real.dtypes.to_dict())], ignore_index=True)
 
 
@@ -184,7 +190,9 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def read_split(root: str | Path, dataset: str, split: str, version: str | None = None) -> pd.DataFrame:
+def read_split(
+    root: str | Path, dataset: str, split: str, version: str | None = None
+) -> pd.DataFrame:
     """Read one split of a published version (the latest by default)."""
     version = version or latest_version(root, dataset)
     if version is None:

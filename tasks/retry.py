@@ -26,6 +26,6 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     if exc is None:
         try:
             state.result(raise_on_failure=True)
-        except BaseException as raised:  # noqa: BLE001 - we only classify it
+        except BaseException as raised:
             exc = raised
     return is_transient(exc)

@@ -14,7 +14,7 @@ import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from rebalance.config import RebalanceConfig  # noqa: E402
+from rebalance.config import RebalanceConfig
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 EXAMPLE_SPECS = Path(__file__).resolve().parents[1] / "examples" / "specs"

@@ -78,4 +78,6 @@ class Oversampler(ABC):
         try:
             return rows[self.columns_].astype(self.dtypes_)
         except (TypeError, ValueError) as exc:
-            raise SamplerError(f"{self.name} produced rows that do not fit the dtypes: {exc}") from exc
+            raise SamplerError(
+                f"{self.name} produced rows that do not fit the dtypes: {exc}"
+            ) from exc

@@ -30,4 +30,6 @@ def make_oversampler(method: str, seed: int, params: dict[str, Any]) -> Oversamp
     try:
         return cls(seed=seed, **params)
     except TypeError as exc:
-        raise SamplerError(f"method {method!r} does not accept params {sorted(params)}: {exc}") from None
+        raise SamplerError(
+            f"method {method!r} does not accept params {sorted(params)}: {exc}"
+        ) from None

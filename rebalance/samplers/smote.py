@@ -64,8 +64,9 @@ class SmoteOversampler(Oversampler):
                     indicator = n_numeric + len(indicators)
                     indicators.append(gaps.astype(np.float64))
                 numeric.append(
-                    _NumericColumn(name, kind, len(blocks), indicator,
-                                   float(values.min()), float(values.max()))
+                    _NumericColumn(
+                        name, kind, len(blocks), indicator, float(values.min()), float(values.max())
+                    )
                 )
                 blocks.append(values)
         blocks.extend(indicators)
@@ -98,7 +99,7 @@ class SmoteOversampler(Oversampler):
         else:
             sampler = SMOTENC(categorical_features=self.categorical_positions_, **options)
         resampled, _ = sampler.fit_resample(self.matrix_, self.labels_array_)
-        return self._decode(resampled[len(self.matrix_):])  # imblearn appends the new rows
+        return self._decode(resampled[len(self.matrix_) :])  # imblearn appends the new rows
 
     def _decode(self, block: np.ndarray) -> pd.DataFrame:
         out: dict[str, object] = {}
@@ -115,7 +116,9 @@ class SmoteOversampler(Oversampler):
             else:
                 out[col.name] = values
         for cat in self.categorical_:
-            codes = np.clip(np.round(block[:, cat.position]).astype(int), 0, len(cat.categories) - 1)
+            codes = np.clip(
+                np.round(block[:, cat.position]).astype(int), 0, len(cat.categories) - 1
+            )
             out[cat.name] = cat.categories[codes]
         return pd.DataFrame(out)
 

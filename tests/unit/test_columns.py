@@ -19,17 +19,28 @@ def typed(tmp_path: Path, text: str, **fields: object):
 
 
 def test_inference_of_every_type(tmp_path: Path) -> None:
-    table = typed(
-        tmp_path,
-        "n,f,c,b,d,y\n1,1.5,red,yes,2024-01-02,p\n2,2.25,blue,no,2024-02-03,q\n3,,red,yes,,p\n",
+    text = (
+        "n,f,c,b,d,yn,y\n"
+        "1,1.5,red,true,2024-01-02,yes,p\n"
+        "2,2.25,blue,False,2024-02-03,no,q\n"
+        "3,,red,TRUE,,yes,p\n"
     )
-    assert table.types == {"n": "integer", "f": "continuous", "c": "categorical",
-                           "b": "boolean", "d": "datetime", "y": "categorical"}
+    table = typed(tmp_path, text)
+    assert table.types == {
+        "n": "integer",
+        "f": "continuous",
+        "c": "categorical",
+        "b": "boolean",
+        "d": "datetime",
+        "yn": "categorical",  # yes/no keeps its text values
+        "y": "categorical",
+    }
     assert table.inferred == frozenset(table.types)
     frame = table.frame
     assert frame["n"].dtype == "int64"
     assert frame["f"].dtype == "float64" and frame["f"].isna().sum() == 1
-    assert frame["b"].dtype == "boolean"
+    assert frame["b"].dtype == "boolean" and frame["b"].tolist() == [True, False, True]
+    assert frame["yn"].tolist() == ["yes", "no", "yes"]
     assert pd.api.types.is_datetime64_any_dtype(frame["d"])
 
 
@@ -46,12 +57,16 @@ def test_declared_types_win_over_inference(tmp_path: Path) -> None:
 
 
 def test_row_defects_go_to_quarantine_with_reasons(tmp_path: Path) -> None:
-    rows = ["x,k,y"] + [f"{i}.5,red,p" for i in range(60)] + [
-        "abc,red,p",  # unparseable number in an inferred-numeric column
-        "inf,red,q",  # infinite value
-        "1.0,red,",  # missing target
-        "2.0,mauve,q",  # outside declared domain
-    ]
+    rows = (
+        ["x,k,y"]
+        + [f"{i}.5,red,p" for i in range(60)]
+        + [
+            "abc,red,p",  # unparseable number in an inferred-numeric column
+            "inf,red,q",  # infinite value
+            "1.0,red,",  # missing target
+            "2.0,mauve,q",  # outside declared domain
+        ]
+    )
     table = typed(tmp_path, "\n".join(rows) + "\n", domains={"k": ["red", "blue"]})
     reasons = table.quarantine[REASON_COLUMN].tolist()
     assert len(table.frame) == 60 and len(table.quarantine) == 4

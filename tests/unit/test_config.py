@@ -38,13 +38,20 @@ def test_json_specs_are_accepted(tmp_path: Path) -> None:
         ("dataset: {name: d, path: x.csv, target: y, csv: {header: false}}\n", "column_names"),
         ("dataset: {name: d, path: x.csv, target: y, colums: {}}\n", "colums"),
         ("dataset: {name: d, path: x.csv, target: y, drop: [y]}\n", "also listed in drop"),
-        ("dataset: {name: d, path: x.csv, target: y, columns: {a: continuous}, "
-         "domains: {a: [p]}}\n", "declared continuous"),
+        (
+            "dataset: {name: d, path: x.csv, target: y, columns: {a: continuous}, "
+            "domains: {a: [p]}}\n",
+            "declared continuous",
+        ),
         ("dataset: {name: d, path: x.csv, target: y}\nbalance: {method: magic}\n", "method"),
-        ("dataset: {name: d, path: x.csv, target: y}\nbalance: {sampling_strategy: 1.5}\n",
-         "sampling_strategy"),
-        ("dataset: {name: d, path: x.csv, target: y}\nbalance: {holdout_fraction: 1.0}\n",
-         "holdout_fraction"),
+        (
+            "dataset: {name: d, path: x.csv, target: y}\nbalance: {sampling_strategy: 1.5}\n",
+            "sampling_strategy",
+        ),
+        (
+            "dataset: {name: d, path: x.csv, target: y}\nbalance: {holdout_fraction: 1.0}\n",
+            "holdout_fraction",
+        ),
         ("just a string\n", "expected a mapping with a 'dataset' section"),
         ("dataset: [unclosed\n", "not valid YAML"),
     ],
@@ -65,8 +72,10 @@ def test_content_hash_ignores_where_files_live_but_not_what_is_done() -> None:
     base = {"dataset": {"name": "d", "path": "/a.csv", "target": "y"}}
     one = RebalanceConfig.model_validate(base)
     moved = RebalanceConfig.model_validate(
-        {"dataset": {"name": "d", "path": "/elsewhere/a.csv", "target": "y"},
-         "output": {"root": "/tmp/other"}}
+        {
+            "dataset": {"name": "d", "path": "/elsewhere/a.csv", "target": "y"},
+            "output": {"root": "/tmp/other"},
+        }
     )
     reseeded = one.with_overrides(seed=7)
     assert one.content_hash() == moved.content_hash()

@@ -20,8 +20,11 @@ def spec_for(path: Path | str, **fields: object) -> DatasetSpec:
 def test_csv_options_headerless_na_tokens_and_whitespace(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("1, red, ?,yes\n2, blue,3.5, no\n", encoding="utf-8")
-    raw = read_raw(spec_for(path, csv=CsvOptions(header=False, column_names=["id", "c", "x", "y"],
-                                                   na_values=["?"])))
+    raw = read_raw(
+        spec_for(
+            path, csv=CsvOptions(header=False, column_names=["id", "c", "x", "y"], na_values=["?"])
+        )
+    )
     assert list(raw.frame.columns) == ["id", "c", "x", "y"]
     assert raw.frame["c"].tolist() == ["red", "blue"]
     assert raw.frame["x"].isna().tolist() == [True, False]
@@ -42,7 +45,9 @@ def test_fingerprint_follows_content_not_name(tmp_path: Path) -> None:
 def test_reads_latin1_and_fsspec_urls() -> None:
     with fsspec.open("memory://rebalance-test/latin.csv", "wb") as handle:
         handle.write("name,y\ncaf\xe9,p\nna\xefve,q\n".encode("latin-1"))
-    raw = read_raw(spec_for("memory://rebalance-test/latin.csv", csv=CsvOptions(encoding="latin-1")))
+    raw = read_raw(
+        spec_for("memory://rebalance-test/latin.csv", csv=CsvOptions(encoding="latin-1"))
+    )
     assert raw.frame["name"].tolist() == ["café", "naïve"]
 
 
@@ -82,7 +87,9 @@ def test_header_only(tmp_path: Path) -> None:
 def test_missing_target_column_lists_what_was_found(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(InputError, match=r"column 'y'.*expected target column 'y', found columns \['a', 'b'\]"):
+    with pytest.raises(
+        InputError, match=r"column 'y'.*expected target column 'y', found columns \['a', 'b'\]"
+    ):
         read_raw(spec_for(path))
 
 

@@ -7,8 +7,13 @@ from data_contracts.input_contract import validate_input
 from rebalance.config import DatasetSpec
 from rebalance.errors import ContractError
 
-SPEC = DatasetSpec(name="t", path="/data/t.csv", target="y", columns={"a": "integer"},
-                   domains={"k": ["red", "blue"]})
+SPEC = DatasetSpec(
+    name="t",
+    path="/data/t.csv",
+    target="y",
+    columns={"a": "integer"},
+    domains={"k": ["red", "blue"]},
+)
 TYPES = {"a": "integer", "k": "categorical", "y": "categorical"}
 
 
@@ -20,7 +25,9 @@ def test_a_good_batch_passes_every_check() -> None:
 
 def test_one_class_only_fails_before_training() -> None:
     frame = pd.DataFrame({"a": [1, 2], "k": ["red", "red"], "y": ["p", "p"]})
-    with pytest.raises(ContractError, match=r"/data/t.csv.*at least 2 classes in target column 'y', found 1"):
+    with pytest.raises(
+        ContractError, match=r"/data/t.csv.*at least 2 classes in target column 'y', found 1"
+    ):
         validate_input(frame, SPEC, TYPES)
 
 

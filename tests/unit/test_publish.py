@@ -12,8 +12,13 @@ from rebalance.errors import PublishError
 
 
 def splits(n: int = 4) -> dict[str, pd.DataFrame]:
-    real = pd.DataFrame({"x": [float(i) for i in range(n)], "k": ["a", "b"] * (n // 2),
-                         "y": ["p"] * (n - 1) + ["q"]})
+    real = pd.DataFrame(
+        {
+            "x": [float(i) for i in range(n)],
+            "k": ["a", "b"] * (n // 2),
+            "y": ["p"] * (n - 1) + ["q"],
+        }
+    )
     synthetic = pd.DataFrame({"x": [9.5], "k": ["a"], "y": ["q"]})
     holdout = real.head(2)
     return {"train": publish.assemble_train(real, synthetic), "holdout": holdout}
@@ -23,8 +28,9 @@ META = {"method": "random", "seed": 0, "class_counts_before": {"p": 3, "q": 1}}
 
 
 def test_published_version_layout_metadata_and_dtypes(tmp_path: Path) -> None:
-    result = publish.publish_version(tmp_path, "ds", "v1", splits(), META,
-                                     extra_files={"_profile.json": {"rows": 4}})
+    result = publish.publish_version(
+        tmp_path, "ds", "v1", splits(), META, extra_files={"_profile.json": {"rows": 4}}
+    )
     folder = Path(result.path)
     assert folder == tmp_path / "ds" / "versions" / "v1"
     assert publish.latest_version(tmp_path, "ds") == "v1"
@@ -91,7 +97,7 @@ def test_dataset_names_that_escape_the_root_are_refused(tmp_path: Path, name: st
 
 
 def test_side_files_must_be_hidden_from_parquet_readers(tmp_path: Path) -> None:
-    with pytest.raises(PublishError, match="_name.json"):
+    with pytest.raises(PublishError, match=r"_name\.json"):
         publish.publish_version(tmp_path, "ds", "v1", splits(), META, extra_files={"p.json": {}})
 
 

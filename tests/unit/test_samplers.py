@@ -12,8 +12,13 @@ from rebalance.profile import class_counts
 from rebalance.samplers import make_oversampler
 from tests.conftest import mixed_frame
 
-TYPES = {"income": "continuous", "age": "integer", "colour": "categorical",
-         "score": "continuous", "label": "categorical"}
+TYPES = {
+    "income": "continuous",
+    "age": "integer",
+    "colour": "categorical",
+    "score": "continuous",
+    "label": "categorical",
+}
 
 
 def train_frame() -> pd.DataFrame:
@@ -77,7 +82,9 @@ def test_smote_handles_all_numeric_and_all_categorical_tables() -> None:
     assert len(make_oversampler("smote", 0, {}).fit(numeric, "label", types).sample("yes", 9)) == 9
     categorical = train_frame()[["colour", "label"]]
     types = {"colour": "categorical", "label": "categorical"}
-    assert len(make_oversampler("smote", 0, {}).fit(categorical, "label", types).sample("yes", 9)) == 9
+    assert (
+        len(make_oversampler("smote", 0, {}).fit(categorical, "label", types).sample("yes", 9)) == 9
+    )
 
 
 def test_sampler_misuse_is_reported() -> None:
@@ -97,8 +104,10 @@ def test_sampler_misuse_is_reported() -> None:
 
 
 def test_smote_refuses_a_one_row_class() -> None:
-    frame = pd.concat([train_frame(), pd.DataFrame([{**train_frame().iloc[0].to_dict(), "label": "solo"}])],
-                      ignore_index=True)
+    frame = pd.concat(
+        [train_frame(), pd.DataFrame([{**train_frame().iloc[0].to_dict(), "label": "solo"}])],
+        ignore_index=True,
+    )
     sampler = make_oversampler("smote", 0, {}).fit(frame, "label", TYPES)
     with pytest.raises(SamplerError, match="at least 2 rows of class 'solo', found 1"):
         sampler.sample("solo", 5)
@@ -108,8 +117,9 @@ def test_smote_refuses_a_one_row_class() -> None:
 def test_after_balancing_targeted_classes_hit_their_counts(strategy) -> None:
     rng = np.random.default_rng(0)
     labels = np.array(["a"] * 120 + ["b"] * 45 + ["c"] * 15)
-    frame = pd.DataFrame({"x": rng.normal(size=len(labels)), "n": rng.integers(0, 9, len(labels)),
-                          "label": labels})
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=len(labels)), "n": rng.integers(0, 9, len(labels)), "label": labels}
+    )
     types = {"x": "continuous", "n": "integer", "label": "categorical"}
     config = BalanceConfig(method="smote", sampling_strategy=strategy)
     plan = make_plan(class_counts(frame["label"]), config)

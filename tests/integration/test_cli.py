@@ -1,0 +1,91 @@
+"""The console command, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rebalance.cli import main
+from tests.conftest import EXAMPLE_SPECS, shared_file
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_HOME": str(cwd / "prefect-home"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "rebalance.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_help_explains_each_command_and_option(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["run", "--help"], ["profile", "--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 0
+    text = capsys.readouterr().out
+    for fragment in (
+        "run",
+        "profile",
+        "demo",
+        "--sampling-strategy",
+        "--output",
+        "--input",
+        "--method",
+        "holdout",
+    ):
+        assert fragment in text
+
+
+def test_a_bad_spec_prints_one_line_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("dataset: {name: d, path: x.csv}\n")
+    assert main(["profile", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "dataset.target" in err and "Traceback" not in err
+
+
+def test_profile_prints_the_class_table(capsys: pytest.CaptureFixture[str]) -> None:
+    shared_file("mammography.csv")
+    assert main(["profile", str(EXAMPLE_SPECS / "mammography.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "| -1 | 10923 | 97.67% |" in out and "| 1 | 260 | 2.33% |" in out
+    assert "continuous (inferred)" in out
+
+
+@pytest.mark.integration
+def test_demo_publishes_and_prints_counts(tmp_path: Path) -> None:
+    done = run_cli("demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "breast-cancer-demo: version" in done.stdout
+    assert "  0                             170          286" in done.stdout
+    assert list((tmp_path / "out" / "breast-cancer-demo" / "versions").iterdir())
+
+
+@pytest.mark.integration
+def test_run_failure_is_one_clear_line_without_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "one-class.csv"
+    data.write_text("a,y\n1,p\n2,p\n3,p\n")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"dataset: {{name: d, path: {data}, target: y}}\n")
+    done = run_cli("run", str(spec), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error:")]
+    assert len(errors) == 1 and "at least 2 classes in target column 'y'" in errors[0]
+    assert not (tmp_path / "out" / "d" / "versions").exists()

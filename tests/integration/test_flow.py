@@ -1,0 +1,73 @@
+"""Real runs of the ``rebalance`` flow under one Prefect test harness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.rebalance_flow import rebalance
+from rebalance import publish
+from rebalance.errors import ContractError, InputError, QuarantineError
+from tests.conftest import make_config, mixed_frame, write_csv
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
+
+
+def test_flow_publishes_a_balanced_dataset_and_reuses_it(toy_csv: Path, tmp_path: Path) -> None:
+    config = make_config(toy_csv, tmp_path / "out")
+    summary = rebalance(config)
+    assert not summary.reused
+    assert summary.before == {"no": 96, "yes": 24} and summary.after == {"no": 96, "yes": 96}
+    train = publish.read_split(tmp_path / "out", "toy", "train")
+    holdout = publish.read_split(tmp_path / "out", "toy", "holdout")
+    assert train["label"].value_counts().to_dict() == {"no": 96, "yes": 96}
+    assert train["is_synthetic"].sum() == 72
+    assert not holdout.empty and holdout["label"].value_counts().to_dict() == {"no": 24, "yes": 6}
+    source = mixed_frame()
+    assert list(train.columns) == [*source.columns, "is_synthetic"]
+    manifest = publish.read_manifest(summary.path)
+    assert manifest["input_fingerprint"] and manifest["class_counts_after"] == summary.after
+    assert manifest["library_versions"]["prefect"]
+    assert (Path(summary.path) / "_profile.json").is_file()
+
+    again = rebalance(config)
+    assert again.reused and again.version == summary.version
+    assert len(list((tmp_path / "out" / "toy" / "versions").iterdir())) == 1
+
+    reseeded = rebalance(config.with_overrides(seed=1))
+    assert reseeded.version != summary.version
+    assert publish.latest_version(tmp_path / "out", "toy") == reseeded.version
+
+
+def test_bad_input_fails_the_flow_and_publishes_nothing(tmp_path: Path) -> None:
+    one_class = mixed_frame().assign(label="no")
+    path = write_csv(tmp_path / "one.csv", one_class)
+    with pytest.raises(ContractError, match="at least 2 classes"):
+        rebalance(make_config(path, tmp_path / "out"))
+    missing_target = write_csv(tmp_path / "nt.csv", mixed_frame().drop(columns="label"))
+    with pytest.raises(InputError, match="expected target column 'label'"):
+        rebalance(make_config(missing_target, tmp_path / "out"))
+    assert not (tmp_path / "out" / "toy" / "versions").exists()
+
+
+def test_quarantine_is_written_and_enforced(tmp_path: Path) -> None:
+    frame = mixed_frame().astype({"income": object})
+    frame.loc[:9, "income"] = "n/a-ish"  # 10 of 150 rows unparseable (6.7%)
+    path = write_csv(tmp_path / "dirty.csv", frame)
+    declared = {"columns": {"income": "continuous"}}
+    with pytest.raises(QuarantineError, match="found 10 of 150"):
+        rebalance(make_config(path, tmp_path / "out", dataset=declared))
+    quarantine = list((tmp_path / "out" / "toy" / "quarantine").glob("*.parquet"))
+    assert len(quarantine) == 1
+    rows = pd.read_parquet(quarantine[0])
+    assert len(rows) == 10 and rows["_quarantine_reason"].str.contains("unparseable number").all()
+    assert not (tmp_path / "out" / "toy" / "versions").exists()
+
+    tolerant = make_config(
+        path, tmp_path / "out", dataset=declared, contract={"max_quarantine_share": 0.1}
+    )
+    summary = rebalance(tolerant)
+    assert summary.quarantined_rows == 10
+    assert sum(summary.before.values()) == 112  # 140 clean rows, 80% in train
