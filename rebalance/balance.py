@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import pandas as pd
 
 from rebalance.config import BalanceConfig, ColumnType
@@ -10,12 +13,20 @@ from rebalance.samplers import Oversampler, make_oversampler
 
 
 def fit_oversampler(
-    train: pd.DataFrame, target: str, types: dict[str, ColumnType], config: BalanceConfig
+    train: pd.DataFrame,
+    target: str,
+    types: dict[str, ColumnType],
+    config: BalanceConfig,
+    listeners: Sequence[Callable[[Any], None]] = (),
 ) -> Oversampler | None:
-    """The fitted sampler, or None for ``method: none``."""
+    """The fitted sampler, or None for ``method: none``. ``listeners`` receive training
+    progress from samplers that train (the GAN)."""
     if config.method == "none":
         return None
     sampler = make_oversampler(config.method, config.seed, config.params)
+    progress = getattr(sampler, "progress", None)
+    if isinstance(progress, list):
+        progress.extend(listeners)
     return sampler.fit(train, target, types)
 
 

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from data_contracts.input_contract import validate_input
+from gan.progress import TerminalBar
 from rebalance.balance import fit_oversampler, generate_synthetic
 from rebalance.columns import TypedTable, check_quarantine_share, type_table
 from rebalance.config import BalanceConfig, ContractConfig, DatasetSpec
@@ -19,6 +20,7 @@ from rebalance.profile import build_profile, class_counts, column_rows, profile_
 from rebalance.samplers import Oversampler
 from rebalance.split import stratified_split
 from tasks.io import artifact_key
+from tasks.progress import PrefectProgress
 
 STAGE_OPTIONS: dict[str, Any] = {"retries": 0, "cache_policy": NO_CACHE}
 
@@ -75,7 +77,18 @@ def plan(train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig) -> Bala
 def fit_sampler(
     train: pd.DataFrame, table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
 ) -> Oversampler | None:
-    return fit_oversampler(train, spec.target, table.types, balance)
+    bar = TerminalBar()
+    listeners = [bar, PrefectProgress(artifact_key(spec.name, "training"))]
+    sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
+    history = getattr(getattr(sampler, "model_", None), "history_", None)
+    if history is not None:
+        get_run_logger().info(
+            "GAN trained %d epoch(s), best at epoch %s%s",
+            len(history.critic_loss),
+            history.best_epoch,
+            f", stopped early at {history.stopped_early_at}" if history.stopped_early_at else "",
+        )
+    return sampler
 
 
 @task(name="generate", **STAGE_OPTIONS)

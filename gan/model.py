@@ -1,0 +1,229 @@
+"""The conditional tabular GAN: ``fit`` a table with a class column, ``sample(n, cls)``.
+
+Saved models are two files: ``model.safetensors`` (generator weights) and ``model.json``
+(config, fitted transformer, classes, columns and dtypes, loss curves). Loading never unpickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from gan.config import GanConfig
+from gan.errors import ModelFileError
+from gan.fidelity import mean_fidelity
+from gan.trainer import EpochStats, History, Trainer
+from gan.transformer import TabularTransformer
+from rebalance.errors import SamplerError
+from rebalance.split import stratified_split
+
+FORMAT = "rebalance-ctgan/1"
+WEIGHTS_FILE = "model.safetensors"
+STATE_FILE = "model.json"
+
+
+class ConditionalTabularGAN:
+    def __init__(self, config: GanConfig | None = None) -> None:
+        self.config = config or GanConfig()
+
+    # ---- fit ---------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        frame: pd.DataFrame,
+        target: str,
+        types: dict[str, str],
+        on_epoch: Callable[[EpochStats], None] | None = None,
+    ) -> ConditionalTabularGAN:
+        cfg = self.config
+        self.target_ = target
+        self.columns_ = list(frame.columns)
+        self.dtypes_ = {name: str(dtype) for name, dtype in frame.dtypes.items()}
+        self.feature_types_ = {name: types[name] for name in frame.columns if name != target}
+        labels = frame[target].astype(str)
+        self.classes_ = sorted(labels.unique())
+        train, held_out = frame, None
+        if cfg.validation_fraction > 0 and len(frame) >= 50:
+            train, held_out = stratified_split(frame, target, cfg.validation_fraction, cfg.seed)
+        features = list(self.feature_types_)
+        self.transformer_ = TabularTransformer(cfg).fit(
+            train[features], self.feature_types_, seed=cfg.seed
+        )
+        trainer = Trainer(
+            cfg, self.transformer_.spans_, self.transformer_.width_, len(self.classes_)
+        )
+        matrix = self.transformer_.transform(train[features], seed=cfg.seed)  # (N, width)
+        class_index = {label: i for i, label in enumerate(self.classes_)}
+        ids = train[target].astype(str).map(class_index).to_numpy(np.int64, copy=True)
+        data = torch.from_numpy(matrix).to(trainer.device)
+        class_ids = torch.from_numpy(ids).to(trainer.device)
+        evaluate = None if held_out is None or held_out.empty else self._evaluator(held_out)
+        self._trainer = trainer
+        self.history_: History = trainer.fit(
+            data,
+            class_ids,
+            evaluate=evaluate,
+            on_epoch=on_epoch,
+            fingerprint=_fingerprint(matrix, ids, self.transformer_.to_dict()),
+        )
+        return self
+
+    def _evaluator(self, held_out: pd.DataFrame) -> Callable[[Trainer], float]:
+        """1 - mean KS/TV complement between held-out real rows and as many synthetic rows per
+        class (capped at ``eval_rows``): a cheap fidelity loss for early stopping."""
+        counts = held_out[self.target_].astype(str).value_counts()
+        scale = min(1.0, self.config.eval_rows / max(len(held_out), 1))
+        wanted = {label: max(1, round(n * scale)) for label, n in counts.items()}
+        real = held_out.drop(columns=self.target_)
+
+        def evaluate(trainer: Trainer) -> float:
+            rng = torch.Generator(device=trainer.device)
+            rng.manual_seed(self.config.seed + 1)
+            parts = [
+                trainer.generate(n, self.classes_.index(label), rng).cpu().numpy()
+                for label, n in wanted.items()
+            ]
+            synthetic = self.transformer_.inverse_transform(
+                np.concatenate(parts), seed=self.config.seed
+            )
+            return 1.0 - mean_fidelity(real, synthetic, self.feature_types_)
+
+        return evaluate
+
+    # ---- sample ------------------------------------------------------------------------------
+
+    def sample(self, n: int, label: Any) -> pd.DataFrame:
+        """Exactly ``n`` rows, every one of class ``label``, with the fitted columns and dtypes."""
+        key = str(label)
+        if not hasattr(self, "transformer_"):
+            raise SamplerError("the GAN must be fitted or loaded before sample()")
+        if key not in self.classes_:
+            raise SamplerError(f"expected a class seen in fit ({self.classes_}), found {key!r}")
+        seed = zlib.crc32(f"{self.config.seed}:{key}".encode())
+        rng = torch.Generator(device=self._trainer.device)
+        rng.manual_seed(seed)
+        rows = self._trainer.generate(n, self.classes_.index(key), rng).float().cpu().numpy()
+        frame = self.transformer_.inverse_transform(rows, seed=seed)
+        frame[self.target_] = key
+        frame = frame[self.columns_]
+        target_dtype = self.dtypes_[self.target_]
+        if target_dtype.startswith(("int", "Int", "float", "bool")):
+            frame[self.target_] = (
+                pd.Series([key] * n, dtype=object).astype("float64").astype(target_dtype)
+            )
+        return frame
+
+    # ---- persistence -------------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = {
+            k: v.detach().cpu().contiguous()
+            for k, v in self._trainer.generator.state_dict().items()
+        }
+        state = {
+            "format": FORMAT,
+            "config": self.config.to_dict(),
+            "transformer": self.transformer_.to_dict(),
+            "target": self.target_,
+            "columns": self.columns_,
+            "dtypes": self.dtypes_,
+            "feature_types": self.feature_types_,
+            "classes": self.classes_,
+            "history": self.history_.to_dict(),
+        }
+        _atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
+        _atomic_write(
+            folder / STATE_FILE, lambda tmp: tmp.write_text(json.dumps(state), encoding="utf-8")
+        )
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str | None = None) -> ConditionalTabularGAN:
+        folder = Path(folder)
+        state = _read_state(folder / STATE_FILE)
+        weights_path = folder / WEIGHTS_FILE
+        _check_safetensors(weights_path)
+        config = GanConfig.from_params(
+            {**state["config"], **({"device": device} if device else {})}
+        )
+        model = cls(config)
+        model.target_ = state["target"]
+        model.columns_ = state["columns"]
+        model.dtypes_ = state["dtypes"]
+        model.feature_types_ = state["feature_types"]
+        model.classes_ = state["classes"]
+        model.history_ = History(**state["history"])
+        model.transformer_ = TabularTransformer.from_dict(state["transformer"])
+        trainer = Trainer(
+            config, model.transformer_.spans_, model.transformer_.width_, len(model.classes_)
+        )
+        try:
+            weights = load_file(str(weights_path), device=str(trainer.device))
+            trainer.generator.load_state_dict(weights)
+        except (SafetensorError, RuntimeError) as exc:
+            raise ModelFileError(
+                f"{weights_path}: expected generator weights matching model.json ({exc})"
+            ) from None
+        model._trainer = trainer
+        return model
+
+
+def _fingerprint(matrix: np.ndarray, ids: np.ndarray, transformer: dict[str, Any]) -> str:
+    """Identifies the training data a checkpoint belongs to."""
+    digest = hashlib.sha256(matrix.tobytes())
+    digest.update(ids.tobytes())
+    digest.update(json.dumps(transformer, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(
+            f"{path}: expected a saved model's state file, found nothing"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(
+            f"{path}: expected JSON model state, found unreadable content ({exc})"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise ModelFileError(f"{path}: expected model format {FORMAT!r}, found {found!r}")
+    return state
+
+
+def _check_safetensors(path: Path) -> None:
+    """Refuse anything but a safetensors file before handing it to a loader."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(9)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: expected generator weights, found nothing") from None
+    if head[:1] == b"\x80" or head[:2] == b"PK":
+        raise ModelFileError(
+            f"{path}: expected a safetensors file, found a pickle payload (refused: loading it "
+            "could run code)"
+        )
+    if len(head) < 9 or head[8:9] != b"{" or struct.unpack("<Q", head[:8])[0] > 100_000_000:
+        raise ModelFileError(f"{path}: expected a safetensors file, found another format")

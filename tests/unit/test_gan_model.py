@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gan.config import GanConfig
+from gan.errors import GanConfigError, ModelFileError
+from gan.model import ConditionalTabularGAN
+from gan.trainer import EpochStats
+from tests.conftest import mixed_frame
+
+TYPES = {
+    "income": "continuous",
+    "age": "integer",
+    "colour": "categorical",
+    "score": "continuous",
+    "label": "categorical",
+}
+TINY = {
+    "epochs": 4,
+    "batch_size": 100,
+    "pac": 10,
+    "generator_dims": (64, 64),
+    "critic_dims": (64, 64),
+    "embedding_dim": 32,
+    "eval_every": 2,
+    "eval_rows": 200,
+}
+
+
+def frame() -> pd.DataFrame:
+    data = mixed_frame(n_major=400, n_minor=60)
+    data["colour"] = data["colour"].astype("str").where(data["colour"].notna())
+    data.loc[data.index[-3:], "label"] = "rare"  # a three-row class
+    return data
+
+
+def fit(seed: int = 0, **changes: object) -> ConditionalTabularGAN:
+    return ConditionalTabularGAN(GanConfig(**{**TINY, "seed": seed, **changes})).fit(
+        frame(), "label", TYPES
+    )
+
+
+def weights(model: ConditionalTabularGAN) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model._trainer.generator.state_dict().items()}
+
+
+def test_sample_returns_exactly_n_rows_of_the_asked_class() -> None:
+    model = fit()
+    data = frame()
+    for label, n in (("yes", 250), ("rare", 37), ("no", 1)):
+        rows = model.sample(n, label)
+        assert len(rows) == n and (rows["label"] == label).all()
+        assert list(rows.columns) == list(data.columns)
+        assert rows.dtypes.to_dict() == data.dtypes.to_dict()
+        assert rows["age"].between(data["age"].min(), data["age"].max()).all()
+
+
+def test_cpu_training_is_reproducible_bit_for_bit() -> None:
+    one, two, other = fit(seed=3), fit(seed=3), fit(seed=4)
+    for key, value in weights(one).items():
+        assert torch.equal(value, weights(two)[key])
+    pd.testing.assert_frame_equal(one.sample(300, "yes"), two.sample(300, "yes"))
+    assert one.history_.critic_loss == two.history_.critic_loss
+    assert not one.sample(300, "yes").equals(other.sample(300, "yes"))
+
+
+def test_early_stopping_keeps_the_best_checked_generator() -> None:
+    model = fit(epochs=12, eval_every=1, patience=2)
+    history = model.history_
+    assert history.eval_epochs and len(history.eval_scores) == len(history.eval_epochs)
+    best = history.eval_epochs[int(np.argmin(history.eval_scores))]
+    assert history.best_epoch == best
+    if history.stopped_early_at is not None:
+        assert history.stopped_early_at - best == 2 * 1  # patience checks after the best
+
+
+def test_a_crashed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    settings = {"epochs": 6, "checkpoint_every": 2, "eval_every": 0}
+    reference = fit(**settings, checkpoint_dir=str(tmp_path / "ref"))
+
+    class Crash(Exception):
+        pass
+
+    def crash_at_epoch_5(stats: EpochStats) -> None:
+        if stats.epoch == 5:
+            raise Crash
+
+    config = GanConfig(**{**TINY, **settings, "checkpoint_dir": str(tmp_path / "run")})
+    with pytest.raises(Crash):
+        ConditionalTabularGAN(config).fit(frame(), "label", TYPES, on_epoch=crash_at_epoch_5)
+    saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert saved["epoch"] == 4
+
+    epochs_seen: list[int] = []
+    resumed = ConditionalTabularGAN(config).fit(
+        frame(), "label", TYPES, on_epoch=lambda stats: epochs_seen.append(stats.epoch)
+    )
+    assert epochs_seen == [5, 6]  # it continued at the saved epoch, not from scratch
+    for key, value in weights(reference).items():
+        assert torch.equal(value, weights(resumed)[key]), key
+    assert resumed.history_.critic_loss == reference.history_.critic_loss
+
+
+def test_a_checkpoint_for_other_data_is_ignored(tmp_path: Path) -> None:
+    settings = {
+        "epochs": 2,
+        "checkpoint_every": 2,
+        "eval_every": 0,
+        "checkpoint_dir": str(tmp_path),
+    }
+    fit(**settings)
+    seen: list[int] = []
+    other = frame().assign(income=lambda f: f["income"] + 1.0)
+    ConditionalTabularGAN(GanConfig(**{**TINY, **settings})).fit(
+        other, "label", TYPES, on_epoch=lambda s: seen.append(s.epoch)
+    )
+    assert seen == [1, 2]
+
+
+def test_saved_model_samples_identically_in_a_fresh_process(tmp_path: Path) -> None:
+    model = fit()
+    model.save(tmp_path / "model")
+    expected = model.sample(50, "yes")
+    script = (
+        "import sys; from gan.model import ConditionalTabularGAN\n"
+        "m = ConditionalTabularGAN.load(sys.argv[1])\n"
+        "m.sample(50, 'yes').to_json(sys.argv[2], orient='split', date_format='iso')\n"
+    )
+    out = tmp_path / "rows.json"
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "model"), str(out)],
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    loaded = pd.read_json(out, orient="split")
+    assert loaded["label"].eq("yes").all() and len(loaded) == 50
+    np.testing.assert_allclose(loaded["income"], expected["income"])
+    assert loaded["colour"].fillna("-").tolist() == expected["colour"].fillna("-").tolist()
+    state = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert state["classes"] == ["no", "rare", "yes"] and "critic_loss" in state["history"]
+
+
+def test_loading_a_pickle_payload_is_refused(tmp_path: Path) -> None:
+    model = fit(epochs=1)
+    folder = model.save(tmp_path / "model")
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # what an attacker's pickle would run on load
+            return (Path.touch, (marker,))
+
+    import pickle
+
+    (folder / "model.safetensors").write_bytes(pickle.dumps({"w": Payload()}))
+    with pytest.raises(ModelFileError, match="pickle payload"):
+        ConditionalTabularGAN.load(folder)
+    torch.save({"w": torch.zeros(2)}, folder / "model.safetensors")  # torch's zip pickle
+    with pytest.raises(ModelFileError, match="pickle payload"):
+        ConditionalTabularGAN.load(folder)
+    assert not marker.exists()
+
+
+def test_bad_options_are_named() -> None:
+    with pytest.raises(GanConfigError, match="multiple of pac"):
+        GanConfig(batch_size=105, pac=10)
+    with pytest.raises(GanConfigError, match="unknown GAN option"):
+        GanConfig.from_params({"epoch": 3})
