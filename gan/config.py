@@ -68,7 +68,9 @@ class GanConfig:
         unknown = sorted(set(params) - known)
         if unknown:
             raise GanConfigError(f"unknown GAN option(s) {unknown}; known: {sorted(known)}")
-        coerced = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        coerced: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
+        }
         return cls(**coerced)
 
     def to_dict(self) -> dict[str, Any]:

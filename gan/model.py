@@ -11,13 +11,14 @@ import json
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from pandas.api.types import pandas_dtype
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -44,7 +45,7 @@ class ConditionalTabularGAN:
         self,
         frame: pd.DataFrame,
         target: str,
-        types: dict[str, str],
+        types: Mapping[str, str],
         on_epoch: Callable[[EpochStats], None] | None = None,
     ) -> ConditionalTabularGAN:
         cfg = self.config
@@ -121,7 +122,9 @@ class ConditionalTabularGAN:
         target_dtype = self.dtypes_[self.target_]
         if target_dtype.startswith(("int", "Int", "float", "bool")):
             frame[self.target_] = (
-                pd.Series([key] * n, dtype=object).astype("float64").astype(target_dtype)
+                pd.Series([key] * n, dtype=object)
+                .astype("float64")
+                .astype(pandas_dtype(target_dtype))
             )
         return frame
 

@@ -20,6 +20,7 @@ dtypes. The fitted state is plain JSON (``to_dict`` / ``from_dict``): nothing is
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,9 @@ class TabularTransformer:
 
     # ---- fitting ---------------------------------------------------------------------------
 
-    def fit(self, frame: pd.DataFrame, types: dict[str, str], seed: int = 0) -> TabularTransformer:
+    def fit(
+        self, frame: pd.DataFrame, types: Mapping[str, str], seed: int = 0
+    ) -> TabularTransformer:
         rng = np.random.default_rng(seed)
         self.columns_: list[dict[str, Any]] = []
         for name in frame.columns:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
@@ -34,6 +34,8 @@ class PrefectProgress:
         text = describe(stats, self.clock.seconds_left(stats, self.first_epoch))
         percent = 100.0 * stats.epoch / stats.epochs
         if self.artifact is None:
-            self.artifact = create_progress_artifact(percent, key=self.key, description=text)
+            self.artifact = cast(
+                UUID, create_progress_artifact(percent, key=self.key, description=text)
+            )
         else:
             update_progress_artifact(self.artifact, percent, description=text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -78,7 +79,10 @@ def fit_sampler(
     train: pd.DataFrame, table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
 ) -> Oversampler | None:
     bar = TerminalBar()
-    listeners = [bar, PrefectProgress(artifact_key(spec.name, "training"))]
+    listeners: list[Callable[[Any], None]] = [
+        bar,
+        PrefectProgress(artifact_key(spec.name, "training")),
+    ]
     sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
     history = getattr(getattr(sampler, "model_", None), "history_", None)
     if history is not None:
