@@ -133,11 +133,10 @@ class Trainer:
                 for _ in range(cfg.critic_steps):
                     real, cond = batch()
                     with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                        fake = self._fake(cond)
-                        loss_d = (
-                            self.critic(fake.detach(), cond).mean() - self.critic(real, cond).mean()
-                        )
-                        penalty = gradient_penalty(self.critic, real, fake.detach(), cond, self.rng)
+                        with torch.no_grad():  # the critic step never backpropagates into G
+                            fake = self._fake(cond)
+                        loss_d = self.critic(fake, cond).mean() - self.critic(real, cond).mean()
+                        penalty = gradient_penalty(self.critic, real, fake, cond, self.rng)
                         total_d = loss_d + cfg.gradient_penalty * penalty
                     opt_d.zero_grad(set_to_none=True)
                     total_d.backward()

@@ -71,7 +71,9 @@ def test_tiny_gan_fit_on_adult_passes_the_input_schema(tmp_path: Path) -> None:
     rows = model.sample(3000, ">50K")
     assert rows.dtypes.to_dict() == table.frame.dtypes.to_dict()
     assert (rows["income"] == ">50K").all()
-    results = validate_input(rows.assign(income=[">50K", "<=50K"] * 1500), config.dataset, table.types)
+    results = validate_input(
+        rows.assign(income=[">50K", "<=50K"] * 1500), config.dataset, table.types
+    )
     assert all(r.success for r in results)  # declared types, domains, finite numbers
     for column in ("workclass", "occupation"):  # gaps reproduced, not refused (5.6% real)
         assert 0 < rows[column].isna().mean() < 0.3

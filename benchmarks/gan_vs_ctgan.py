@@ -1,0 +1,323 @@
+"""rebalance's conditional GAN against ctgan 0.12.1, side by side in one run, on Adult.
+
+    .venv/bin/python benchmarks/gan_vs_ctgan.py --ctgan-python /path/to/ctgan-env/bin/python
+
+ctgan runs in its own environment (``benchmarks/ctgan_side.py``; see benchmarks/README.md for
+how to build it). Prints one table: preprocessing, per-step training time against the bare
+network floor, sampling, conditional exactness, fidelity (detection AUC on the minority class,
+mean KS/TV complement) and time to reach ctgan's 300-epoch fidelity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gan.config import GanConfig  # noqa: E402
+from gan.fidelity import mean_fidelity  # noqa: E402
+from gan.model import ConditionalTabularGAN  # noqa: E402
+from gan.networks import Critic, Generator, gradient_penalty  # noqa: E402
+from gan.transformer import TabularTransformer  # noqa: E402
+from rebalance.columns import type_table  # noqa: E402
+from rebalance.config import load_config  # noqa: E402
+from rebalance.ingest import read_raw  # noqa: E402
+
+TARGET, MINORITY = "income", ">50K"
+
+
+def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> float:
+    """3-fold cross-validated ROC AUC of a classifier telling real from synthetic rows
+    (0.5: indistinguishable; 1.0: trivially separable)."""
+    joined = pd.concat([real, synthetic], ignore_index=True)
+    labels = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
+    features = pd.get_dummies(
+        joined.astype({c: object for c in joined.select_dtypes("object").columns}), dummy_na=True
+    )
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    return float(
+        cross_val_score(model, features.astype(float), labels, cv=folds, scoring="roc_auc").mean()
+    )
+
+
+def load_adult(data_dir: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    config = load_config(
+        REPO / "examples/specs/adult.yaml", input_path=str(data_dir / "adult-train.csv")
+    )
+    table = type_table(read_raw(config.dataset), config.dataset)
+    return table.frame, dict(table.types)
+
+
+def bare_network_step_ms(data_dim: int, n_classes: int, steps: int = 40) -> float:
+    """Forward, backward, gradient penalty and Adam at ctgan's sizes, nothing else."""
+    cfg = GanConfig()
+    gen = Generator(cfg.embedding_dim, n_classes, cfg.generator_dims, data_dim)
+    critic = Critic(data_dim, n_classes, cfg.critic_dims, cfg.pac, cfg.critic_dropout)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.9))
+    opt_d = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9))
+    rng = torch.Generator().manual_seed(0)
+    real = torch.rand(cfg.batch_size, data_dim)
+    cond = torch.zeros(cfg.batch_size, n_classes)
+    cond[:, 0] = 1
+
+    def step() -> None:
+        fake = gen(torch.randn(cfg.batch_size, cfg.embedding_dim), cond)
+        loss = critic(fake.detach(), cond).mean() - critic(real, cond).mean()
+        loss = loss + 10 * gradient_penalty(critic, real, fake.detach(), cond, rng)
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+        loss_g = -critic(gen(torch.randn(cfg.batch_size, cfg.embedding_dim), cond), cond).mean()
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+
+    for _ in range(5):
+        step()
+    began = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return 1000 * (time.perf_counter() - began) / steps
+
+
+def run_ctgan(
+    args: argparse.Namespace, frame: pd.DataFrame, types: dict[str, str], workdir: Path
+) -> tuple[dict, pd.DataFrame]:
+    csv = workdir / "adult-for-ctgan.csv"
+    discrete = [c for c, t in types.items() if t == "categorical"]
+    frame.fillna({c: "?" for c in discrete}).to_csv(csv, index=False)
+    out_json, out_csv = workdir / "ctgan.json", workdir / "ctgan-rows.csv"
+    n_minority = int((frame[TARGET] == MINORITY).sum())
+    command = [
+        args.ctgan_python,
+        str(REPO / "benchmarks/ctgan_side.py"),
+        "--data",
+        str(csv),
+        "--target",
+        TARGET,
+        "--minority",
+        MINORITY,
+        "--discrete",
+        ",".join(discrete),
+        "--epochs",
+        str(args.ctgan_epochs),
+        "--rows",
+        str(n_minority),
+        "--out-json",
+        str(out_json),
+        "--out-csv",
+        str(out_csv),
+    ]
+    subprocess.run(command, check=True)
+    rows = pd.read_csv(out_csv, keep_default_na=False)
+    for column in discrete:
+        rows[column] = rows[column].replace("?", np.nan)
+    return json.loads(out_json.read_text()), rows.astype(frame.dtypes.to_dict())
+
+
+def run_ours(
+    args: argparse.Namespace,
+    frame: pd.DataFrame,
+    types: dict[str, str],
+    target_quality: tuple[float, float] | None,
+) -> dict:
+    features = [c for c in frame.columns if c != TARGET]
+    feature_types = {c: types[c] for c in features}
+    result: dict = {}
+    began = time.perf_counter()
+    transformer = TabularTransformer(GanConfig()).fit(frame[features], feature_types)
+    result["transformer_fit_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    transformer.transform(frame[features])
+    result["transformer_transform_s"] = time.perf_counter() - began
+    result["floor_ms_per_step"] = bare_network_step_ms(transformer.width_, frame[TARGET].nunique())
+
+    real_minority = frame[frame[TARGET] == MINORITY].drop(columns=TARGET)
+    checkpoints = sorted(set(args.checks) | {args.epochs})
+    model = ConditionalTabularGAN(
+        GanConfig(epochs=args.epochs, validation_fraction=0.0, seed=args.seed)
+    )
+    trace: list[dict] = []
+    train_seconds = [0.0]
+
+    def on_epoch(stats) -> None:
+        train_seconds[0] += stats.seconds
+        if stats.epoch in checkpoints:
+            rows = model.sample(len(real_minority), MINORITY).drop(columns=TARGET)
+            trace.append(
+                {
+                    "epoch": stats.epoch,
+                    "train_s": train_seconds[0],
+                    "auc": detection_auc(real_minority, rows),
+                    "fidelity": mean_fidelity(real_minority, rows, feature_types),
+                }
+            )
+            print(
+                f"  ours epoch {stats.epoch}: auc {trace[-1]['auc']:.3f} fidelity {trace[-1]['fidelity']:.3f} "
+                f"({train_seconds[0]:.0f} s training)",
+                file=sys.stderr,
+            )
+
+    began = time.perf_counter()
+    model.fit(frame, TARGET, types, on_epoch=on_epoch)
+    fit_total = time.perf_counter() - began
+    steps = max(len(frame) // 500, 1)
+    result["seconds_per_epoch"] = train_seconds[0] / args.epochs
+    result["ms_per_step"] = 1000 * result["seconds_per_epoch"] / steps
+    result["fit_total_s"] = fit_total
+    began = time.perf_counter()
+    sampled = model.sample(100_000, MINORITY)
+    result["sample_100k_s"] = time.perf_counter() - began
+    result["conditional_exactness"] = float((sampled[TARGET] == MINORITY).mean())
+    result["trace"] = trace
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--ctgan-python", required=True, help="python of an environment with ctgan==0.12.1"
+    )
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--ctgan-epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=120, help="epochs of our GAN")
+    parser.add_argument("--checks", type=int, nargs="*", default=[10, 20, 30, 45, 60, 90])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    frame, types = load_adult(args.data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        print("ctgan: fitting ...", file=sys.stderr)
+        ctgan, ctgan_rows = run_ctgan(args, frame, types, Path(tmp))
+    real_minority = frame[frame[TARGET] == MINORITY].drop(columns=TARGET)
+    feature_types = {c: t for c, t in types.items() if c != TARGET}
+    ctgan_rows = ctgan_rows.drop(columns=TARGET)
+    ctgan["auc"] = detection_auc(real_minority, ctgan_rows)
+    ctgan["fidelity"] = mean_fidelity(real_minority, ctgan_rows, feature_types)
+    print("ours: fitting ...", file=sys.stderr)
+    ours = run_ours(args, frame, types, (ctgan["auc"], ctgan["fidelity"]))
+    reached = next(
+        (
+            t
+            for t in ours["trace"]
+            if t["auc"] <= ctgan["auc"] and t["fidelity"] >= ctgan["fidelity"]
+        ),
+        None,
+    )
+    ctgan_train_s = ctgan["seconds_per_epoch"] * ctgan["epochs"]
+    prep_ours = ours["transformer_fit_s"] + ours["transformer_transform_s"]
+    prep_ctgan = ctgan["transformer_fit_s"] + ctgan["transformer_transform_s"]
+    final = ours["trace"][-1]
+    rows = [
+        (
+            "transformer fit + transform (s)",
+            prep_ctgan,
+            prep_ours,
+            prep_ctgan / prep_ours,
+            ">= 10x",
+        ),
+        (
+            "train step, batch 500, pac 10 (ms)",
+            ctgan["ms_per_step"],
+            ours["ms_per_step"],
+            ctgan["ms_per_step"] / ours["ms_per_step"],
+            ">= 1.5x",
+        ),
+        (
+            "  bare-network floor (ms/step)",
+            float("nan"),
+            ours["floor_ms_per_step"],
+            ours["ms_per_step"] / ours["floor_ms_per_step"],
+            "ours/floor <= 1.3",
+        ),
+        (
+            "seconds per epoch",
+            ctgan["seconds_per_epoch"],
+            ours["seconds_per_epoch"],
+            ctgan["seconds_per_epoch"] / ours["seconds_per_epoch"],
+            "",
+        ),
+        (
+            "sample 100k rows (s)",
+            ctgan["sample_100k_s"],
+            ours["sample_100k_s"],
+            ctgan["sample_100k_s"] / ours["sample_100k_s"],
+            ">= 10x",
+        ),
+        (
+            "sample 100k rows of one class (s)",
+            ctgan["sample_100k_conditional_s"],
+            ours["sample_100k_s"],
+            ctgan["sample_100k_conditional_s"] / ours["sample_100k_s"],
+            "",
+        ),
+        (
+            "conditional exactness (share)",
+            ctgan["conditional_exactness"],
+            ours["conditional_exactness"],
+            float("nan"),
+            "ours = 1.0",
+        ),
+        (
+            f"detection AUC, {MINORITY} (ctgan {ctgan['epochs']} ep / ours {final['epoch']} ep)",
+            ctgan["auc"],
+            final["auc"],
+            float("nan"),
+            "lower is better",
+        ),
+        (
+            "mean KS/TV complement",
+            ctgan["fidelity"],
+            final["fidelity"],
+            float("nan"),
+            "higher is better",
+        ),
+        (
+            "training time to ctgan's final fidelity (s)",
+            ctgan_train_s,
+            reached["train_s"] + prep_ours if reached else float("nan"),
+            ctgan_train_s / (reached["train_s"] + prep_ours) if reached else float("nan"),
+            ">= 5x",
+        ),
+    ]
+    device = "cuda" if torch.cuda.is_available() else f"cpu, {torch.get_num_threads()} threads"
+    print(
+        f"\nAdult ({len(frame)} rows), seed {args.seed}, {device}; ctgan {ctgan['epochs']} epochs, ours {args.epochs}"
+    )
+    print(f"{'measure':<58} {'ctgan':>10} {'rebalance':>10} {'ratio':>8}  goal")
+    for name, theirs, mine, ratio, goal in rows:
+        print(f"{name:<58} {theirs:>10.3f} {mine:>10.3f} {ratio:>8.2f}  {goal}")
+    print(
+        "\nour fidelity by epoch:",
+        ", ".join(
+            f"{t['epoch']}: AUC {t['auc']:.3f} / {t['fidelity']:.3f} ({t['train_s']:.0f} s)"
+            for t in ours["trace"]
+        ),
+    )
+    if reached:
+        print(f"ctgan's {ctgan['epochs']}-epoch fidelity reached at our epoch {reached['epoch']}")
+    else:
+        print(f"ctgan's {ctgan['epochs']}-epoch fidelity not reached within {args.epochs} epochs")
+    if args.json:
+        args.json.write_text(json.dumps({"ctgan": ctgan, "ours": ours}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
