@@ -44,8 +44,8 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) ->
     (0.5: indistinguishable; 1.0: trivially separable)."""
     joined = pd.concat([real, synthetic], ignore_index=True)
     labels = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    features = pd.get_dummies(
-        joined.astype({c: object for c in joined.select_dtypes("object").columns}), dummy_na=True
+    text = [c for c in joined.columns if not pd.api.types.is_numeric_dtype(joined[c])]
+    features = pd.get_dummies(joined.astype(dict.fromkeys(text, object)), dummy_na=True)
     )
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
     folds = StratifiedKFold(3, shuffle=True, random_state=seed)
@@ -167,8 +167,8 @@ def run_ours(
                 }
             )
             print(
-                f"  ours epoch {stats.epoch}: auc {trace[-1]['auc']:.3f} fidelity {trace[-1]['fidelity']:.3f} "
-                f"({train_seconds[0]:.0f} s training)",
+                f"  ours epoch {stats.epoch}: auc {trace[-1]['auc']:.3f} "
+                f"fidelity {trace[-1]['fidelity']:.3f} ({train_seconds[0]:.0f} s training)",
                 file=sys.stderr,
             )
 
@@ -299,7 +299,8 @@ def main() -> None:
     ]
     device = "cuda" if torch.cuda.is_available() else f"cpu, {torch.get_num_threads()} threads"
     print(
-        f"\nAdult ({len(frame)} rows), seed {args.seed}, {device}; ctgan {ctgan['epochs']} epochs, ours {args.epochs}"
+        f"\nAdult ({len(frame)} rows), seed {args.seed}, {device}; "
+        f"ctgan {ctgan['epochs']} epochs, ours {args.epochs}"
     )
     print(f"{'measure':<58} {'ctgan':>10} {'rebalance':>10} {'ratio':>8}  goal")
     for name, theirs, mine, ratio, goal in rows:
