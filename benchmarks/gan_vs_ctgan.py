@@ -46,7 +46,6 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) ->
     labels = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     text = [c for c in joined.columns if not pd.api.types.is_numeric_dtype(joined[c])]
     features = pd.get_dummies(joined.astype(dict.fromkeys(text, object)), dummy_na=True)
-    )
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
     folds = StratifiedKFold(3, shuffle=True, random_state=seed)
     return float(
