@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck clean bench-ctgan-env bench-gan
 
 install: $(STAMP)
 
@@ -36,3 +36,17 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) rebalance-output .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (see benchmarks/README.md). ctgan lives in its own environment: it pins pandas<3.
+BENCH_CTGAN ?= .bench-ctgan
+
+$(BENCH_CTGAN)/.installed:
+	$(PYTHON) -m venv $(BENCH_CTGAN)
+	$(BENCH_CTGAN)/bin/pip install --quiet torch==2.13.0
+	$(BENCH_CTGAN)/bin/pip install --quiet ctgan==0.12.1 "pandas<3"
+	touch $@
+
+bench-ctgan-env: $(BENCH_CTGAN)/.installed
+
+bench-gan: $(STAMP) $(BENCH_CTGAN)/.installed
+	$(BIN)/python benchmarks/gan_vs_ctgan.py --ctgan-python $(BENCH_CTGAN)/bin/python

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
@@ -11,7 +12,7 @@ from rebalance import __version__
 from rebalance.config import RebalanceConfig
 from rebalance.lineage import run_metadata
 from rebalance.profile import class_counts
-from rebalance.publish import assemble_train, content_key, find_version, move_latest
+from rebalance.publish import assemble_train, content_key, find_version, move_latest, work_dir
 from tasks import io, stages
 
 
@@ -51,7 +52,8 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
 
     train, holdout = stages.split(table, spec, balance)
     plan = stages.plan(train, spec, balance)
-    sampler = stages.fit_sampler(train, table, spec, balance)
+    scratch = work_dir(root, spec.name, version)
+    sampler = stages.fit_sampler(train, table, spec, balance, str(scratch))
     synthetic = stages.generate(sampler, plan)
     # The synthetic-sample validation stage plugs in here, between generation and publishing.
 
@@ -66,6 +68,7 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     )
     splits = {"train": assemble_train(train, synthetic), "holdout": holdout}
     result = io.publish(root, spec.name, version, splits, metadata, profile)
+    shutil.rmtree(scratch, ignore_errors=True)  # checkpoints are not needed once published
     return RunSummary(
         dataset=spec.name,
         version=result.version,

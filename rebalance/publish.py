@@ -74,6 +74,11 @@ def content_key(input_fingerprint: str, config_hash: str, code_version: str) -> 
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
+def work_dir(root: str | Path, dataset: str, version: str) -> Path:
+    """Scratch space of a run in progress (GAN checkpoints); removed once it publishes."""
+    return dataset_dir(root, dataset) / ".work" / version
+
+
 def find_version(root: str | Path, dataset: str, version: str) -> Path | None:
     """The complete version folder, or None when it was never published."""
     folder = dataset_dir(root, dataset) / "versions" / version

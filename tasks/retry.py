@@ -15,7 +15,7 @@ IO_RETRY_DELAYS = exponential_backoff(backoff_factor=1)(IO_RETRIES)  # 1 s, 2 s,
 
 
 def is_transient(exc: BaseException | None) -> bool:
-    if exc is None or isinstance(exc, RebalanceError | PERMANENT_OS_ERRORS):
+    if exc is None or isinstance(exc, (RebalanceError, *PERMANENT_OS_ERRORS)):
         return False
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -76,8 +77,16 @@ def plan(train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig) -> Bala
 
 @task(name="fit-sampler", **STAGE_OPTIONS)
 def fit_sampler(
-    train: pd.DataFrame, table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
+    train: pd.DataFrame,
+    table: TypedTable,
+    spec: DatasetSpec,
+    balance: BalanceConfig,
+    work_dir: str | None = None,
 ) -> Oversampler | None:
+    if balance.method == "gan" and work_dir and "checkpoint_dir" not in balance.params:
+        # checkpoints live beside the output, keyed by version, so a retried run resumes
+        params = {**balance.params, "checkpoint_dir": str(Path(work_dir) / "gan")}
+        balance = balance.model_copy(update={"params": params})
     bar = TerminalBar()
     listeners: list[Callable[[Any], None]] = [
         bar,

@@ -71,3 +71,28 @@ def test_quarantine_is_written_and_enforced(tmp_path: Path) -> None:
     summary = rebalance(tolerant)
     assert summary.quarantined_rows == 10
     assert sum(summary.before.values()) == 112  # 140 clean rows, 80% in train
+
+
+def test_reading_is_retried_on_transient_faults_only(
+    toy_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rebalance import ingest
+
+    real_read = ingest.read_bytes
+    calls: list[str] = []
+    faults = [ConnectionError("connection reset while reading")]  # fails once, then works
+
+    def flaky(path: str) -> bytes:
+        calls.append(path)
+        if faults:
+            raise faults.pop()
+        return real_read(path)
+
+    monkeypatch.setattr(ingest, "read_bytes", flaky)
+    summary = rebalance(make_config(toy_csv, tmp_path / "out"))
+    assert len(calls) == 2 and not summary.reused
+
+    calls.clear()
+    with pytest.raises(InputError, match="found nothing at this path"):
+        rebalance(make_config(tmp_path / "missing.csv", tmp_path / "out"))
+    assert len(calls) == 1  # a missing file is not retried
