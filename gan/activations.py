@@ -1,56 +1,62 @@
 """Output activations over every span of the encoded row in a few fused operations.
 
-Spans of the same width are gathered into one (B, n_spans, width) tensor, so a table with
-dozens of one-hot blocks costs one softmax per distinct width, not one per column; the Gumbel
-noise for all spans is drawn in a single call.
+The transformer lays the row out as all tanh scalars first, then the one-hot blocks grouped
+by width (see ``TabularTransformer._layout``). Each group is then one contiguous slice, viewed
+as (B, n_spans, width): a table with dozens of categorical columns costs one softmax per
+distinct width and a single Gumbel draw, with no gathers or scatters to backpropagate through.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from gan.transformer import Span
 
 
 class SpanActivation:
     def __init__(self, spans: list[Span], device: torch.device) -> None:
-        self.tanh_index = torch.tensor(
-            [span.start for span in spans if span.activation == "tanh"],
-            dtype=torch.long,
-            device=device,
-        )
-        by_width: dict[int, list[list[int]]] = {}
-        for span in spans:
-            if span.activation == "softmax":
-                by_width.setdefault(span.width, []).append(
-                    list(range(span.start, span.start + span.width))
-                )
-        # one (n_spans, width) index of output columns per distinct width
-        self.groups = [
-            torch.tensor(cols, dtype=torch.long, device=device) for cols in by_width.values()
-        ]
+        self.n_tanh = sum(span.activation == "tanh" for span in spans)
+        self.groups: list[tuple[int, int]] = []  # (n_spans, width), in row order
+        position = self.n_tanh
+        for span in spans[self.n_tanh :]:
+            if span.activation != "softmax" or span.start != position:
+                raise ValueError("expected tanh spans first, then contiguous softmax spans")
+            if self.groups and self.groups[-1][1] == span.width:
+                self.groups[-1] = (self.groups[-1][0] + 1, span.width)
+            else:
+                self.groups.append((1, span.width))
+            position += span.width
+        if spans[: self.n_tanh] and any(s.activation != "tanh" for s in spans[: self.n_tanh]):
+            raise ValueError("expected all tanh spans before the softmax spans")
 
     @staticmethod
     def _gumbel(like: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         uniform = torch.rand(like.shape, device=like.device, dtype=like.dtype, generator=generator)
         return uniform.clamp_(1e-10, 1.0).log_().neg_().log_().neg_()  # -log(-log(u))
 
+    def _blocks(self, logits: torch.Tensor) -> list[torch.Tensor]:
+        """Views of the one-hot region, one (B, n_spans, width) tensor per group."""
+        out, offset = [], 0
+        for count, width in self.groups:
+            out.append(logits[:, offset : offset + count * width].reshape(-1, count, width))
+            offset += count * width
+        return out
+
     def soft(self, raw: torch.Tensor, tau: float, generator: torch.Generator) -> torch.Tensor:
         """Training output: tanh scalars and Gumbel-softmax one-hots (differentiable)."""
-        out = torch.empty_like(raw)
-        out[:, self.tanh_index] = torch.tanh(raw[:, self.tanh_index])
-        noisy = (raw + self._gumbel(raw, generator)) / tau  # (B, data_dim)
-        for index in self.groups:
-            out[:, index.flatten()] = torch.softmax(noisy[:, index], dim=-1).flatten(1)
-        return out
+        logits = raw[:, self.n_tanh :]
+        noisy = (logits + self._gumbel(logits, generator)) / tau  # (B, one-hot width)
+        parts = [torch.tanh(raw[:, : self.n_tanh])]
+        parts += [torch.softmax(block, dim=-1).flatten(1) for block in self._blocks(noisy)]
+        return torch.cat(parts, dim=1)
 
     def hard(self, raw: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Sampling output: tanh scalars and one-hots drawn from each span's softmax."""
-        out = torch.zeros_like(raw)
-        out[:, self.tanh_index] = torch.tanh(raw[:, self.tanh_index])
-        noisy = raw + self._gumbel(raw, generator)
-        for index in self.groups:
-            picks = noisy[:, index].argmax(dim=-1)  # (B, n_spans)
-            rows = torch.arange(index.shape[0], device=raw.device)
-            out.scatter_(1, index[rows, picks], 1.0)
-        return out
+        logits = raw[:, self.n_tanh :]
+        noisy = logits + self._gumbel(logits, generator)
+        parts = [torch.tanh(raw[:, : self.n_tanh])]
+        for block in self._blocks(noisy):
+            picks = block.argmax(dim=-1)  # (B, n_spans)
+            parts.append(F.one_hot(picks, block.shape[-1]).to(raw.dtype).flatten(1))
+        return torch.cat(parts, dim=1)

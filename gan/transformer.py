@@ -153,14 +153,21 @@ class TabularTransformer:
         return state
 
     def _layout(self) -> None:
+        """Place every block of every column in the encoded row: all tanh scalars first, then
+        the one-hot blocks grouped by width, so the generator's output activations work on
+        contiguous slices (views) instead of gathers and scatters."""
+        blocks = []
+        for col in self.columns_:
+            col["spans"] = [[0, 0] for _ in _widths(col)]
+            for position, (activation, width) in enumerate(_widths(col)):
+                blocks.append((activation != "tanh", width, col, position, activation))
+        blocks.sort(key=lambda block: (block[0], block[1]))  # stable: column order within a group
         spans: list[Span] = []
         start = 0
-        for col in self.columns_:
-            col["spans"] = []
-            for activation, width in _widths(col):
-                spans.append(Span(start, width, activation))
-                col["spans"].append([start, width])
-                start += width
+        for _, width, col, position, activation in blocks:
+            col["spans"][position] = [start, width]
+            spans.append(Span(start, width, activation))
+            start += width
         self.spans_ = spans
         self.width_ = start
 

@@ -56,7 +56,10 @@ def _column_summary(column: pd.Series, table: TypedTable, name: str) -> dict[str
     }
     if kind in ("continuous", "integer") and column.notna().any():
         values = column.dropna().astype("float64")
-        summary.update(min=_num(values.min()), max=_num(values.max()), mean=_num(values.mean()))
+        low, high = _num(values.min()), _num(values.max())
+        if kind == "integer":
+            low, high = int(low), int(high)
+        summary.update(min=low, max=high, mean=_num(values.mean()))
     if kind == "datetime" and column.notna().any():
         summary.update(min=str(column.min()), max=str(column.max()))
     if name in table.notes:

@@ -89,3 +89,11 @@ def test_run_failure_is_one_clear_line_without_traceback(tmp_path: Path) -> None
     errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error:")]
     assert len(errors) == 1 and "at least 2 classes in target column 'y'" in errors[0]
     assert not (tmp_path / "out" / "d" / "versions").exists()
+
+
+@pytest.mark.integration
+def test_demo_with_the_gan(tmp_path: Path) -> None:
+    done = run_cli("demo", "--method", "gan", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "  0                             170          286" in done.stdout
+    assert "GAN trained" in done.stdout + done.stderr
