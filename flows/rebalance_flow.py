@@ -12,7 +12,14 @@ from rebalance import __version__
 from rebalance.config import RebalanceConfig
 from rebalance.lineage import run_metadata
 from rebalance.profile import class_counts
-from rebalance.publish import assemble_train, content_key, find_version, move_latest, work_dir
+from rebalance.publish import (
+    assemble_train,
+    content_key,
+    find_version,
+    move_latest,
+    read_manifest,
+    work_dir,
+)
 from tasks import io, stages
 
 
@@ -83,8 +90,6 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
 
 
 def _summary_of_existing(dataset: str, version: str, path: str) -> RunSummary:
-    from rebalance.publish import read_manifest
-
     manifest = read_manifest(path)
     return RunSummary(
         dataset=dataset,

@@ -368,9 +368,3 @@ def _from_float(values: np.ndarray, col: dict[str, Any]) -> Any:
 def _plain(value: Any) -> Any:
     """A JSON-safe level (numpy scalars to Python)."""
     return value.item() if hasattr(value, "item") else value
-
-
-def check_json_state(state: Any) -> dict[str, Any]:
-    if not isinstance(state, dict) or "columns" not in state:
-        raise ModelFileError("expected a transformer state with 'columns', found something else")
-    return state

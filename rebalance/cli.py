@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from rebalance.config import RebalanceConfig, load_config
-from rebalance.errors import RebalanceError
+from rebalance.errors import RebalanceError, SpecError
 
 # Offline defaults, set before Prefect is imported; the user's environment wins.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -130,8 +130,6 @@ def _parse_strategy(text: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            from rebalance.errors import SpecError
-
             raise SpecError(
                 f"--sampling-strategy: expected a JSON object, found {text!r} ({exc})"
             ) from None

@@ -18,6 +18,7 @@ atomically, and only after the version folder is in place.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -68,8 +69,7 @@ def dataset_dir(root: str | Path, dataset: str) -> Path:
 
 
 def content_key(input_fingerprint: str, config_hash: str, code_version: str) -> str:
-    import hashlib
-
+    """The version name: the same input, config and code publish to the same version."""
     blob = f"{input_fingerprint}|{config_hash}|{code_version}".encode()
     return hashlib.sha256(blob).hexdigest()[:20]
 

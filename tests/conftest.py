@@ -28,6 +28,15 @@ def shared_file(name: str) -> Path:
     return path
 
 
+MIXED_TYPES = {
+    "income": "continuous",
+    "age": "integer",
+    "colour": "categorical",
+    "score": "continuous",
+    "label": "categorical",
+}
+
+
 def mixed_frame(n_major: int = 120, n_minor: int = 30, seed: int = 0) -> pd.DataFrame:
     """A mixed-type imbalanced table: continuous, integer, categorical with gaps, binary target."""
     rng = np.random.default_rng(seed)

@@ -14,15 +14,9 @@ from gan.config import GanConfig
 from gan.errors import GanConfigError, ModelFileError
 from gan.model import ConditionalTabularGAN
 from gan.trainer import EpochStats
+from tests.conftest import MIXED_TYPES as TYPES
 from tests.conftest import mixed_frame
 
-TYPES = {
-    "income": "continuous",
-    "age": "integer",
-    "colour": "categorical",
-    "score": "continuous",
-    "label": "categorical",
-}
 TINY = {
     "epochs": 4,
     "batch_size": 100,

@@ -10,15 +10,8 @@ from rebalance.errors import SamplerError
 from rebalance.plan import make_plan
 from rebalance.profile import class_counts
 from rebalance.samplers import make_oversampler
+from tests.conftest import MIXED_TYPES as TYPES
 from tests.conftest import mixed_frame
-
-TYPES = {
-    "income": "continuous",
-    "age": "integer",
-    "colour": "categorical",
-    "score": "continuous",
-    "label": "categorical",
-}
 
 
 def train_frame() -> pd.DataFrame:
