@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
-.PHONY: install demo test lint typecheck clean bench-ctgan-env bench-gan
+.PHONY: install browser demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation
 
 install: $(STAMP)
 
@@ -24,7 +24,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/rebalance demo
 
-test: $(STAMP)
+# Debian's Chromium renders the validation report in the browser test. Installed when missing
+# (apt-get, as root or through sudo); SKIP_BROWSER=1 skips it and that test then skips.
+browser:
+	@if [ -n "$$SKIP_BROWSER" ] || command -v chromium >/dev/null 2>&1; then :; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+		|| { echo "could not install chromium (set SKIP_BROWSER=1 to skip the browser test)"; exit 1; }; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -47,6 +58,9 @@ $(BENCH_CTGAN)/.installed:
 	touch $@
 
 bench-ctgan-env: $(BENCH_CTGAN)/.installed
+
+bench-validation: $(STAMP)
+	$(BIN)/python benchmarks/validation_matrix.py
 
 bench-gan: $(STAMP) $(BENCH_CTGAN)/.installed
 	$(BIN)/python benchmarks/gan_vs_ctgan.py --ctgan-python $(BENCH_CTGAN)/bin/python

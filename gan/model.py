@@ -55,6 +55,7 @@ class ConditionalTabularGAN:
         self.feature_types_ = {name: types[name] for name in frame.columns if name != target}
         labels = frame[target].astype(str)
         self.classes_ = sorted(labels.unique())
+        self.class_ranges_ = _class_ranges(frame, labels, self.feature_types_)
         train, held_out = frame, None
         if cfg.validation_fraction > 0 and len(frame) >= 50:
             train, held_out = stratified_split(frame, target, cfg.validation_fraction, cfg.seed)
@@ -117,6 +118,9 @@ class ConditionalTabularGAN:
         rng.manual_seed(seed)
         rows = self._trainer.generate(n, self.classes_.index(key), rng).float().cpu().numpy()
         frame = self.transformer_.inverse_transform(rows, seed=seed)
+        # Modes are shared by all classes; keep each class's numbers inside its own real range.
+        for column, (low, high) in self.class_ranges_.get(key, {}).items():
+            frame[column] = frame[column].clip(low, high)
         frame[self.target_] = key
         frame = frame[self.columns_]
         target_dtype = self.dtypes_[self.target_]
@@ -146,6 +150,7 @@ class ConditionalTabularGAN:
             "dtypes": self.dtypes_,
             "feature_types": self.feature_types_,
             "classes": self.classes_,
+            "class_ranges": self.class_ranges_,
             "history": self.history_.to_dict(),
         }
         _atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
@@ -169,6 +174,7 @@ class ConditionalTabularGAN:
         model.dtypes_ = state["dtypes"]
         model.feature_types_ = state["feature_types"]
         model.classes_ = state["classes"]
+        model.class_ranges_ = state.get("class_ranges", {})
         model.history_ = History(**state["history"])
         model.transformer_ = TabularTransformer.from_dict(state["transformer"])
         trainer = Trainer(
@@ -183,6 +189,26 @@ class ConditionalTabularGAN:
             ) from None
         model._trainer = trainer
         return model
+
+
+def _class_ranges(
+    frame: pd.DataFrame, labels: pd.Series, types: Mapping[str, str]
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per class, the real [min, max] of each continuous or integer column."""
+    numeric = [c for c, kind in types.items() if kind in ("continuous", "integer")]
+    if not numeric:
+        return {}
+    grouped = frame[numeric].astype("float64").groupby(labels.to_numpy())
+    low, high = grouped.min(), grouped.max()  # (classes, numeric columns)
+    ranges: dict[str, dict[str, tuple[float, float]]] = {}
+    for i, label in enumerate(low.index):
+        lows, highs = low.to_numpy()[i], high.to_numpy()[i]
+        ranges[str(label)] = {
+            c: (float(lows[j]), float(highs[j]))
+            for j, c in enumerate(numeric)
+            if np.isfinite(lows[j])
+        }
+    return ranges
 
 
 def _fingerprint(matrix: np.ndarray, ids: np.ndarray, transformer: dict[str, Any]) -> str:

@@ -25,7 +25,8 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--method",
-        help="oversampler: none, random, smote or gan (default: the spec's, else smote)",
+        help="oversampler: none, random, smote, gan, or auto (the best that passes the "
+        "validation gate) (default: the spec's, else smote)",
     )
     parser.add_argument("--seed", type=int, help="seed for the split and the sampler")
     parser.add_argument(
@@ -148,6 +149,9 @@ def _run(config: RebalanceConfig) -> int:
     state = "already published; reused" if summary.reused else "published"
     print(f"\n{summary.dataset}: version {summary.version} {state}")
     print(f"  location: {summary.path}")
+    if summary.gate:
+        rows = "real rows only" if summary.method == "none" else f"method {summary.method}"
+        print(f"  gate: {summary.gate} ({rows}); report: {summary.path}/_report.html")
     print(f"  {'class':<20} {'train before':>12} {'train after':>12}")
     for label, count in summary.before.items():
         print(f"  {label:<20} {count:>12} {summary.after.get(label, count):>12}")

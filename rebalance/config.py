@@ -12,6 +12,7 @@ A spec file (YAML or JSON) has four sections; only ``dataset`` is required::
       drop: [fnlwgt]
     balance: {method: smote, sampling_strategy: auto, holdout_fraction: 0.2, seed: 0}
     contract: {max_quarantine_share: 0.05}
+    validation: {on_failure: fail, thresholds: {min_utility_gain: 0.0}}
     output: {root: rebalance-output}
 """
 
@@ -31,6 +32,10 @@ from rebalance.errors import SpecError
 ColumnType = Literal["continuous", "categorical", "integer", "boolean", "datetime"]
 NamedStrategy = Literal["auto", "not majority", "minority", "not minority", "all"]
 SamplingStrategy = NamedStrategy | Annotated[float, Field(gt=0, le=1)] | dict[str, int]
+Method = Literal["none", "random", "smote", "gan"]
+# ``auto`` tries every method and publishes the best one that passes the gate.
+AUTO_METHODS: tuple[Method, ...] = ("gan", "smote", "random", "none")
+DEFAULT_FALLBACKS: tuple[Method, ...] = ("smote", "random", "none")
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -102,21 +107,80 @@ class DatasetSpec(_Strict):
 class BalanceConfig(_Strict):
     """How the train part is balanced."""
 
-    method: Literal["none", "random", "smote", "gan"] = Field(
-        "smote", description="oversampler: none, random, smote, or gan"
+    method: Method | Literal["auto"] = Field(
+        "smote", description="oversampler: none, random, smote, gan, or auto (best that passes)"
     )
     sampling_strategy: SamplingStrategy = "auto"
     holdout_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     seed: int = Field(0, ge=0)
     min_class_rows: int = Field(6, ge=1, description="classes with fewer train rows are small")
     small_class_policy: Literal["exclude", "fail"] = "exclude"
-    params: dict[str, Any] = Field(default_factory=dict, description="oversampler options")
+    params: dict[str, Any] = Field(default_factory=dict, description="options of `method`")
+    method_params: dict[Method, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="options per method, used by auto and fallback candidates",
+    )
+
+    def params_for(self, method: str) -> dict[str, Any]:
+        """Options of one method: ``params`` for the configured method, else method_params."""
+        base = self.method_params.get(method, {})  # type: ignore[call-overload]
+        return {**base, **self.params} if method == self.method else dict(base)
 
 
 class ContractConfig(_Strict):
     """Input data contract thresholds."""
 
     max_quarantine_share: float = Field(0.05, ge=0.0, le=1.0)
+
+
+class ClassifierConfig(_Strict):
+    """The downstream classifier the utility check trains (scikit-learn)."""
+
+    name: Literal["hist_gradient_boosting", "random_forest", "logistic_regression"] = (
+        "hist_gradient_boosting"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="estimator keyword args")
+
+
+class GateThresholds(_Strict):
+    """Pass marks of the synthetic-sample gate. Defaults and how they were chosen: README,
+    "Validation gate"."""
+
+    min_ks_complement: float = Field(0.70, ge=0, le=1, description="mean over numeric columns")
+    min_tv_complement: float = Field(0.70, ge=0, le=1, description="mean over categories")
+    min_correlation_similarity: float = Field(0.80, ge=0, le=1)
+    min_contingency_similarity: float = Field(0.50, ge=0, le=1)
+    max_detection_auc: float = Field(0.98, ge=0.5, le=1)
+    max_exact_copy_share: float = Field(0.10, ge=0, le=1)
+    min_dcr_ratio: float = Field(
+        0.3, ge=0, description="median distance to train, synthetic over real holdout rows"
+    )
+    max_closer_than_holdout_share: float = Field(
+        0.15, ge=0, le=1, description="memorization: unseen real rows score about 0.05"
+    )
+    min_utility_gain: float = Field(
+        0.0, ge=-1, le=1, description="minority F1 gain over training on real rows only"
+    )
+    beat_threshold_tuning: bool = Field(
+        False, description="also require the F1 of the real-only model with a tuned threshold"
+    )
+
+
+class ValidationConfig(_Strict):
+    """The synthetic-sample validation stage and the gate in front of publishing."""
+
+    enabled: bool = True
+    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
+    thresholds: GateThresholds = Field(default_factory=GateThresholds)
+    on_failure: Literal["fail", "publish_real_only", "fallback"] = "fail"
+    fallback_methods: list[Method] = Field(
+        default_factory=lambda: list(DEFAULT_FALLBACKS),
+        description="tried in order under on_failure: fallback",
+    )
+    max_rows: int = Field(
+        5000, ge=100, description="rows per class used by fidelity and privacy metrics"
+    )
+    cv_folds: int = Field(3, ge=2, le=10)
 
 
 class OutputConfig(_Strict):
@@ -129,7 +193,33 @@ class RebalanceConfig(_Strict):
     dataset: DatasetSpec
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     contract: ContractConfig = Field(default_factory=ContractConfig)
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @model_validator(mode="after")
+    def _auto_needs_validation(self) -> RebalanceConfig:
+        if self.balance.method == "auto" and not self.validation.enabled:
+            raise ValueError("balance.method 'auto' needs validation.enabled: true to choose")
+        return self
+
+    def candidate_methods(self) -> list[str]:
+        """Methods the run fits: the configured one (all four for auto), the utility
+        references (none, random, smote), and the fallbacks when the policy is fallback."""
+        primary: list[str] = (
+            list(AUTO_METHODS) if self.balance.method == "auto" else [self.balance.method]
+        )
+        if not self.validation.enabled:
+            return primary
+        extra: list[str] = ["none", "random", "smote"]
+        if self.validation.on_failure == "fallback":
+            extra += self.validation.fallback_methods
+        return list(dict.fromkeys(primary + extra))
+
+    def for_method(self, method: str) -> BalanceConfig:
+        """The balance settings with ``method`` and its own options."""
+        return self.balance.model_copy(
+            update={"method": method, "params": self.balance.params_for(method)}
+        )
 
     def content_hash(self) -> str:
         """Hash of every setting that changes the published rows (not where files live)."""

@@ -50,3 +50,31 @@ class SamplerError(RebalanceError):
 
 class PublishError(RebalanceError):
     """The output location or a published version is invalid."""
+
+
+class ValidationError(RebalanceError):
+    """The synthetic-sample validation could not be carried out on this data."""
+
+
+class GateError(RebalanceError):
+    """The synthetic rows failed the gate and the policy is to publish nothing."""
+
+    def __init__(
+        self,
+        dataset: str,
+        method: str,
+        failures: list[str],
+        report: str | None,
+        seconds: dict[str, float] | None = None,
+    ) -> None:
+        joined = "; ".join(failures)
+        where = f" (report: {report})" if report else ""
+        super().__init__(
+            f"dataset {dataset!r}: synthetic rows from method {method!r} failed the "
+            f"publishing gate, nothing published: {joined}{where}"
+        )
+        self.dataset = dataset
+        self.method = method
+        self.failures = failures
+        self.report = report
+        self.seconds = seconds or {}  # wall time per stage of the refused run

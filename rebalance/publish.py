@@ -170,13 +170,56 @@ def _write_version(
         files[split] = str(part.relative_to(folder))
         counts[split] = len(frame)
     for name, payload in extra_files.items():
-        if not name.startswith("_") or "/" in name:
-            raise PublishError(f"expected a side-file name like '_name.json', found {name!r}")
-        (folder / name).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        _write_side_file(folder, name, payload)
     manifest = {**metadata, "files": files, "row_counts": counts, "written_at": time.time()}
     # The manifest is written last: a folder without one is never treated as a version.
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return counts
+
+
+def _write_side_file(folder: Path, name: str, payload: Any) -> None:
+    """``_name.json`` gets ``payload`` as JSON; any other ``_name.ext`` takes text as is."""
+    if not name.startswith("_") or "/" in name or "\\" in name:
+        raise PublishError(f"expected a side-file name like '_name.json', found {name!r}")
+    text = json.dumps(payload, indent=2, default=str) if name.endswith(".json") else payload
+    if not isinstance(text, str):
+        raise PublishError(f"side file {name!r}: expected text, found {type(payload).__name__}")
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def refusal_dir(root: str | Path, dataset: str, version: str) -> Path:
+    """Where the report of a version the gate refused is kept (nothing else is written)."""
+    return dataset_dir(root, dataset) / "refused" / version
+
+
+def write_refusal(root: str | Path, dataset: str, version: str, files: dict[str, Any]) -> Path:
+    """Write the side files of a refused version, all or nothing (staged, then renamed)."""
+    final = refusal_dir(root, dataset, version)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".{version}-{uuid.uuid4().hex[:8]}"
+    try:
+        staging.mkdir()
+        for name, payload in files.items():
+            _write_side_file(staging, name, payload)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def read_refusal(root: str | Path, dataset: str, version: str) -> dict[str, Any] | None:
+    """The recorded validation of a refused version, or None."""
+    path = refusal_dir(root, dataset, version) / "_validation.json"
+    if not path.is_file():
+        return None
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None  # unreadable: validate again rather than trust it
+    return record
 
 
 def _result_from_manifest(folder: Path, version: str, reused: bool) -> PublishResult:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from rebalance import publish as publishing
@@ -41,17 +41,36 @@ def publish(
     version: str,
     splits: dict[str, pd.DataFrame],
     metadata: dict[str, Any],
-    profile: dict[str, Any],
+    side_files: dict[str, Any],
 ) -> publishing.PublishResult:
     result = publishing.publish_version(
-        root, dataset, version, splits, metadata, extra_files={"_profile.json": profile}
+        root, dataset, version, splits, metadata, extra_files=side_files
     )
+    if "_report.html" in side_files:
+        link_report(dataset, Path(result.path) / "_report.html", "published version")
     create_markdown_artifact(
         key=artifact_key(dataset, "publish"),
         markdown=publish_markdown(dataset, result, metadata),
         description=f"Published version of {dataset}",
     )
     return result
+
+
+@task(name="write-refusal", **IO_OPTIONS)
+def write_refusal(root: str, dataset: str, version: str, side_files: dict[str, Any]) -> str:
+    folder = publishing.write_refusal(root, dataset, version, side_files)
+    if "_report.html" in side_files:
+        link_report(dataset, folder / "_report.html", "refused version")
+    return str(folder)
+
+
+def link_report(dataset: str, path: Path, what: str) -> None:
+    create_link_artifact(
+        key=artifact_key(dataset, "report"),
+        link=path.resolve().as_uri(),
+        link_text=f"validation report of the {what}",
+        description=f"Self-contained HTML validation report for {dataset}",
+    )
 
 
 def artifact_key(dataset: str, what: str) -> str:

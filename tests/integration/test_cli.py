@@ -69,12 +69,17 @@ def test_profile_prints_the_class_table(capsys: pytest.CaptureFixture[str]) -> N
 
 
 @pytest.mark.integration
-def test_demo_publishes_and_prints_counts(tmp_path: Path) -> None:
+def test_demo_runs_auto_and_publishes_what_the_gate_chose(tmp_path: Path) -> None:
     done = run_cli("demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "breast-cancer-demo: version" in done.stdout
-    assert "  0                             170          286" in done.stdout
-    assert list((tmp_path / "out" / "breast-cancer-demo" / "versions").iterdir())
+    assert "  0                             170" in done.stdout
+    gate = next(line for line in done.stdout.splitlines() if line.startswith("  gate: "))
+    assert gate.startswith(("  gate: publish ", "  gate: publish_real_only "))
+    (version,) = (tmp_path / "out" / "breast-cancer-demo" / "versions").iterdir()
+    assert (version / "_report.html").is_file() and (version / "_validation.json").is_file()
+    for method in ("gan", "smote", "random", "none"):  # auto tried all four
+        assert f"{method}: holdout minority F1" in done.stdout + done.stderr
 
 
 @pytest.mark.integration
@@ -92,8 +97,16 @@ def test_run_failure_is_one_clear_line_without_traceback(tmp_path: Path) -> None
 
 
 @pytest.mark.integration
-def test_demo_with_the_gan(tmp_path: Path) -> None:
+def test_demo_with_the_gan_publishes_or_refuses_in_one_line(tmp_path: Path) -> None:
     done = run_cli("demo", "--method", "gan", "--output", str(tmp_path / "out"), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "  0                             170          286" in done.stdout
     assert "GAN trained" in done.stdout + done.stderr
+    home = tmp_path / "out" / "breast-cancer-demo"
+    if done.returncode == 0:
+        assert "  0                             170          286" in done.stdout
+        assert "  gate: publish (method gan)" in done.stdout
+    else:
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error")]
+        assert len(errors) == 1 and "failed the publishing gate" in errors[0]
+        assert not (home / "versions").exists()
+        assert list((home / "refused").glob("*/_report.html"))

@@ -35,6 +35,7 @@ def gan_config(name: str, root: Path) -> RebalanceConfig:
     return config.model_copy(
         update={
             "balance": config.balance.model_copy(update={"method": "gan", "params": QUICK}),
+            "validation": config.validation.model_copy(update={"enabled": False}),
             "output": config.output.model_copy(update={"root": str(root)}),
         }
     )

@@ -1,0 +1,1 @@
+"""Synthetic-sample validation: fidelity, privacy and utility metrics, the gate, the report."""

@@ -1,0 +1,58 @@
+"""A GAN trained for thousands of epochs on a handful of rows memorizes them: caught."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gan.config import GanConfig
+from gan.model import ConditionalTabularGAN
+from rebalance.config import GateThresholds
+from rebalance.validation.gate import metric_checks
+from rebalance.validation.metrics import PRIVACY_METRICS
+from tests.conftest import MIXED_TYPES, mixed_frame
+
+pytestmark = pytest.mark.integration
+
+ROWS_PER_CLASS = 8
+
+
+def privacy_checks(epochs: int) -> dict[str, bool]:
+    frame = mixed_frame(n_major=400, n_minor=400, seed=1)
+    train = pd.concat(
+        [
+            frame[frame.label == "no"].head(ROWS_PER_CLASS),
+            frame[frame.label == "yes"].head(ROWS_PER_CLASS),
+        ],
+        ignore_index=True,
+    )
+    unseen = frame[frame.label == "yes"].iloc[100:300].drop(columns="label")
+    real = train[train.label == "yes"].drop(columns="label")
+    config = GanConfig(
+        epochs=epochs,
+        batch_size=2 * ROWS_PER_CLASS,
+        pac=1,
+        critic_dropout=0.0,  # no regularisation: let it overfit
+        weight_decay=0.0,
+        validation_fraction=0.0,  # and no early stopping
+        generator_lr=1e-3,
+        critic_lr=1e-3,
+        generator_dims=(128, 128),
+        critic_dims=(128, 128),
+        checkpoint_every=0,
+    )
+    model = ConditionalTabularGAN(config).fit(train, "label", MIXED_TYPES)
+    synthetic = model.sample(200, "yes").drop(columns="label")
+    values = {
+        m.name: m.compute(real.reset_index(drop=True), synthetic, MIXED_TYPES, holdout=unseen)
+        for m in PRIVACY_METRICS
+    }
+    checks = metric_checks(
+        {"yes": values}, {m.name: "privacy" for m in PRIVACY_METRICS}, GateThresholds()
+    )
+    return {check.name.split("[")[0]: check.passed for check in checks}
+
+
+def test_memorizing_generator_fails_the_privacy_gate() -> None:
+    assert privacy_checks(epochs=10)["closer_than_holdout_share"]  # barely trained: novel rows
+    assert not privacy_checks(epochs=4000)["closer_than_holdout_share"]
