@@ -10,8 +10,8 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from rebalance import __version__
-from rebalance.config import RebalanceConfig
+from rebalance import __version__, events
+from rebalance.config import RebalanceConfig, load_config
 from rebalance.errors import GateError
 from rebalance.lineage import run_metadata
 from rebalance.plan import BalancePlan
@@ -31,6 +31,7 @@ from rebalance.validation.evaluate import ValidationContext
 from rebalance.validation.gate import CandidateResult, GateDecision
 from rebalance.validation.report import ReportData
 from tasks import io, stages, validation
+from tasks.events import emit
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,12 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         splits = {"train": assemble_train(train, synthetic), "holdout": holdout}
         result = io.publish(root, spec.name, version, splits, metadata, side_files)
     shutil.rmtree(scratch, ignore_errors=True)  # checkpoints are not needed once published
+    if not result.reused:
+        gate = decision.outcome if decision else "not validated"
+        payload = events.published_payload(
+            spec.name, result.version, str(root), result.path, chosen, gate
+        )
+        emit(events.PUBLISHED, spec.name, payload)
     logger.info("seconds per stage: %s", clock.rounded())
     return RunSummary(
         dataset=spec.name,
@@ -147,6 +154,19 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         quarantine_path=quarantine_path,
         seconds=clock.rounded(),
     )
+
+
+@flow(name="rebalance-spec", log_prints=True)
+def rebalance_spec(
+    spec_path: str, input_path: str | None = None, output_root: str | None = None
+) -> RunSummary:
+    """The deployable entry point: a spec file (and an optional new input file)."""
+    config = load_config(spec_path, input_path=input_path or None)
+    if output_root:
+        config = config.model_copy(
+            update={"output": config.output.model_copy(update={"root": output_root})}
+        )
+    return rebalance(config)
 
 
 def _fit_and_generate(

@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     _add_balance_options(demo)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve scheduled and event-triggered deployments (starts a Prefect server if needed)",
+        description="Serve the rebalance, watch and train-classifier deployments for each SPEC. "
+        "Without PREFECT_API_URL a Prefect server is started on loopback first.",
+        epilog=EPILOG,
+    )
+    serve.add_argument("specs", nargs="+", metavar="SPEC", help="dataset spec files")
+    serve.add_argument("--output", metavar="DIR", help="output root (default: each spec's)")
+    serve.add_argument("--port", type=int, default=4200, help="port of a started server")
     return parser
 
 
@@ -89,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "profile":
             return _profile(args)
+        if args.command == "serve":
+            from deployments.serve import serve_specs
+
+            return serve_specs(args.specs, args.output, port=args.port)
         config = (
             _demo_config()
             if args.command == "demo"

@@ -183,6 +183,18 @@ class ValidationConfig(_Strict):
     cv_folds: int = Field(3, ge=2, le=10)
 
 
+class ScheduleConfig(_Strict):
+    """When the dataset is rebalanced unattended (``rebalance serve``, ``prefect.yaml``)."""
+
+    cron: str | None = Field(None, description="e.g. '0 3 * * *'; None: no timed runs")
+    timezone: str = "UTC"
+    inbox: str | None = Field(
+        None, description="folder or fsspec URL watched for new data files of this dataset"
+    )
+    pattern: str = Field("*.csv", description="file names in the inbox that count as data")
+    watch_every_seconds: int = Field(60, ge=5)
+
+
 class OutputConfig(_Strict):
     root: str = "rebalance-output"
 
@@ -194,6 +206,7 @@ class RebalanceConfig(_Strict):
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     contract: ContractConfig = Field(default_factory=ContractConfig)
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 
     @model_validator(mode="after")
@@ -223,7 +236,9 @@ class RebalanceConfig(_Strict):
 
     def content_hash(self) -> str:
         """Hash of every setting that changes the published rows (not where files live)."""
-        payload = self.model_dump(mode="json", exclude={"output": True, "dataset": {"path"}})
+        payload = self.model_dump(
+            mode="json", exclude={"output": True, "schedule": True, "dataset": {"path"}}
+        )
         blob = json.dumps(payload, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 

@@ -10,12 +10,14 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
 
 from data_contracts.input_contract import validate_input
 from gan.progress import TerminalBar
 from rebalance.balance import fit_oversampler, generate_synthetic
 from rebalance.columns import TypedTable, check_quarantine_share, type_table
 from rebalance.config import BalanceConfig, ContractConfig, DatasetSpec
+from rebalance.errors import RebalanceError
 from rebalance.ingest import RawTable
 from rebalance.plan import BalancePlan, make_plan
 from rebalance.profile import build_profile, class_counts, column_rows, profile_markdown
@@ -25,6 +27,7 @@ from tasks.io import artifact_key
 from tasks.progress import PrefectProgress
 
 STAGE_OPTIONS: dict[str, Any] = {"retries": 0, "cache_policy": NO_CACHE}
+GPU_LIMIT = "gpu"
 
 
 @task(name="type-columns", **STAGE_OPTIONS)
@@ -75,7 +78,25 @@ def plan(train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig) -> Bala
     return result
 
 
-@task(name="fit-sampler", **STAGE_OPTIONS)
+def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a training that crashed (out of memory, a lost device), never a bad input."""
+    try:
+        state.result()
+    except RebalanceError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+# A retried GAN training resumes from the checkpoint in the run's work folder.
+@task(
+    name="fit-sampler",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_domain_error,
+    cache_policy=NO_CACHE,
+)
 def fit_sampler(
     train: pd.DataFrame,
     table: TypedTable,
@@ -92,7 +113,12 @@ def fit_sampler(
         bar,
         PrefectProgress(artifact_key(spec.name, "training")),
     ]
-    sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
+    if balance.method == "gan":
+        # one GAN training per GPU: the "gpu" global limit, when the server has one
+        with concurrency(GPU_LIMIT, occupy=1, strict=False):
+            sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
+    else:
+        sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
     history = getattr(getattr(sampler, "model_", None), "history_", None)
     if history is not None:
         get_run_logger().info(

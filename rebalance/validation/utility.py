@@ -110,12 +110,17 @@ def _impute(config: ClassifierConfig, features: np.ndarray) -> np.ndarray:
 
 def fit_and_score(problem: UtilityProblem, train: pd.DataFrame) -> UtilityScores:
     """Train the classifier on ``train`` (real, or real + synthetic) and score the holdout."""
+    return fit_and_score_model(problem, train)[1]
+
+
+def fit_and_score_model(problem: UtilityProblem, train: pd.DataFrame) -> tuple[Any, UtilityScores]:
+    """The fitted classifier and its holdout scores."""
     (x_train, x_holdout), categorical = problem.encode([train, problem.holdout])
     model = make_classifier(problem.classifier, categorical, problem.seed)
     y_train = problem.labels(train)
     model.fit(_impute(problem.classifier, x_train), y_train)
     proba = model.predict_proba(_impute(problem.classifier, x_holdout))  # (holdout, classes)
-    return _scores(problem, list(model.classes_), proba, None, len(train))
+    return model, _scores(problem, list(model.classes_), proba, None, len(train))
 
 
 def tuned_threshold_scores(problem: UtilityProblem) -> UtilityScores | None:

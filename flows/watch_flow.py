@@ -1,0 +1,38 @@
+"""The ``watch`` flow: announce new or changed data files in a dataset's inbox."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from rebalance import events
+from rebalance.config import load_config
+from rebalance.errors import SpecError
+from rebalance.inbox import find_arrivals, list_inbox, read_state, write_state
+from rebalance.publish import dataset_dir
+from tasks.events import emit
+
+
+@flow(name="watch", log_prints=True)
+def watch(spec_path: str) -> list[str]:
+    """fingerprint the inbox -> emit rebalance.dataset.arrived per new content -> save state"""
+    config = load_config(spec_path)
+    schedule, name = config.schedule, config.dataset.name
+    if schedule.inbox is None:
+        raise SpecError(f"{spec_path}: expected schedule.inbox to watch, found none")
+    state_file = dataset_dir(config.output.root, name) / ".watch" / "inbox-state.json"
+    seen = read_state(state_file)
+    arrivals = find_arrivals(list_inbox(schedule.inbox, schedule.pattern), seen)
+    for arrival in arrivals:
+        payload = events.arrived_payload(
+            name, str(spec_path), arrival.path, arrival.fingerprint, arrival.size
+        )
+        emit(events.ARRIVED, name, payload)
+        seen[arrival.path] = arrival.fingerprint
+    write_state(state_file, seen)
+    get_run_logger().info(
+        "%d new or changed file(s) in %s%s",
+        len(arrivals),
+        schedule.inbox,
+        "".join(f"\n  - {a.path}" for a in arrivals),
+    )
+    return [arrival.path for arrival in arrivals]

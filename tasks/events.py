@@ -1,0 +1,29 @@
+"""Emitting rebalance's events (see ``rebalance.events`` for names and payloads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from rebalance import events
+from tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
+
+
+@task(
+    name="emit-event",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAYS,
+    retry_condition_fn=retry_if_transient,
+    cache_policy=NO_CACHE,
+)
+def emit(name: str, dataset: str, payload: dict[str, Any]) -> str | None:
+    resource = (
+        events.inbox_resource(dataset)
+        if name == events.ARRIVED
+        else events.dataset_resource(dataset)
+    )
+    event = emit_event(event=name, resource=resource, payload=payload)
+    return str(event.id) if event is not None else None

@@ -1,0 +1,135 @@
+"""`rebalance serve` against a real Prefect server: arrival events, retraining, the classifier.
+
+Starts `rebalance serve` with no PREFECT_API_URL and a temporary PREFECT_HOME, so it starts
+`prefect server start` on loopback itself; the test talks to that server's REST API and stops
+everything with SIGTERM at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import mixed_frame
+
+pytestmark = pytest.mark.integration
+
+WAIT = 240.0  # seconds per expected outcome
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(what: str, check: Callable[[], Any], log: Path) -> Any:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(1.0)
+    raise AssertionError(f"timed out waiting for {what}; serve log:\n{log.read_text()[-4000:]}")
+
+
+class Api:
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=10)
+
+    def completed_runs(self, flow: str) -> int:
+        body = {
+            "flows": {"name": {"any_": [flow]}},
+            "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+        }
+        return len(self.client.post("/flow_runs/filter", json=body).json())
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        body = {"filter": {"event": {"name": [name]}}, "limit": 50}
+        response = self.client.post("/events/filter", json=body)
+        return list(response.json().get("events", []))
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Api, Path, Path, Path]]:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    spec = tmp_path / "toy.yaml"
+    spec.write_text(
+        "dataset: {name: toy, path: unused.csv, target: label}\n"
+        "balance: {method: smote}\n"
+        "validation: {on_failure: fallback, fallback_methods: [none]}\n"
+        f"schedule: {{inbox: {inbox}, pattern: '*.csv', watch_every_seconds: 5}}\n"
+        f"output: {{root: {out}}}\n"
+    )
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")} | {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rebalance.cli", "serve", str(spec), "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+    try:
+        wait_for("serve to start", lambda: "rebalance: UI at" in log.read_text(), log)
+        yield Api(f"http://127.0.0.1:{port}/api"), inbox, out, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    with socket.socket() as sock:  # the server serve started is gone with it
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "Prefect server still listening"
+    assert process.returncode == 0, log.read_text()[-3000:]
+
+
+def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
+    served: tuple[Api, Path, Path, Path], tmp_path: Path
+) -> None:
+    api, inbox, out, log = served
+    versions = out / "toy" / "versions"
+
+    def version_count() -> int:
+        return len(list(versions.iterdir())) if versions.is_dir() else 0
+
+    first = tmp_path / "first.csv"
+    mixed_frame(n_major=300, n_minor=80, seed=2).to_csv(first, index=False)
+    shutil.copy(first, inbox / "batch.csv")
+    wait_for("the arrival event", lambda: api.events("rebalance.dataset.arrived"), log)
+    wait_for("a completed rebalance run", lambda: api.completed_runs("rebalance-spec") >= 1, log)
+    assert version_count() == 1
+    wait_for("a completed classifier run", lambda: api.completed_runs("train-classifier") >= 1, log)
+    (version,) = versions.iterdir()
+    metrics = out / "toy" / "classifiers" / version.name / "metrics.json"
+    assert metrics.is_file() and '"f1"' in metrics.read_text()
+    assert api.events("rebalance.dataset.published")
+
+    shutil.copy(first, inbox / "same-content.csv")  # same bytes under a new name
+    wait_for("the rerun", lambda: api.completed_runs("rebalance-spec") >= 2, log)
+    assert version_count() == 1  # no retrain: the version was found by its content key
+    assert "is already published" in log.read_text()
+
+    mixed_frame(n_major=300, n_minor=90, seed=3).to_csv(inbox / "batch.csv", index=False)
+    wait_for("a retrained version", lambda: version_count() == 2, log)
+    wait_for("the second classifier run", lambda: api.completed_runs("train-classifier") >= 2, log)
