@@ -7,6 +7,7 @@ everything with SIGTERM at the end.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -133,3 +134,29 @@ def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
     mixed_frame(n_major=300, n_minor=90, seed=3).to_csv(inbox / "batch.csv", index=False)
     wait_for("a retrained version", lambda: version_count() == 2, log)
     wait_for("the second classifier run", lambda: api.completed_runs("train-classifier") >= 2, log)
+
+    # An upstream system announces a file itself, through Prefect's CLI.
+    upstream = tmp_path / "upstream.csv"
+    mixed_frame(n_major=300, n_minor=70, seed=4).to_csv(upstream, index=False)
+    payload = json.dumps({"dataset": "toy", "path": str(upstream)})
+    emitted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "events",
+            "emit",
+            "rebalance.dataset.arrived",
+            "--resource-id",
+            "rebalance.inbox.toy",
+            "--payload",
+            payload,
+        ],
+        env={**os.environ, "PREFECT_API_URL": str(api.client.base_url).rstrip("/")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert emitted.returncode == 0, emitted.stderr[-2000:]
+    wait_for("the upstream-announced version", lambda: version_count() == 3, log)
