@@ -46,19 +46,27 @@ def wait_for(what: str, check: Callable[[], Any], log: Path) -> Any:
 
 class Api:
     def __init__(self, url: str) -> None:
-        self.client = httpx.Client(base_url=url, timeout=10)
+        self.client = httpx.Client(base_url=url, timeout=30)
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        """A busy SQLite server may answer slowly: while polling, that is "not yet"."""
+        try:
+            response = self.client.post(path, json=body)
+            response.raise_for_status()
+        except httpx.HTTPError:
+            return None
+        return response.json()
 
     def completed_runs(self, flow: str) -> int:
         body = {
             "flows": {"name": {"any_": [flow]}},
             "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
         }
-        return len(self.client.post("/flow_runs/filter", json=body).json())
+        return len(self._post("/flow_runs/filter", body) or [])
 
     def events(self, name: str) -> list[dict[str, Any]]:
         body = {"filter": {"event": {"name": [name]}}, "limit": 50}
-        response = self.client.post("/events/filter", json=body)
-        return list(response.json().get("events", []))
+        return list((self._post("/events/filter", body) or {}).get("events", []))
 
 
 @pytest.fixture
