@@ -8,9 +8,6 @@ skops files are loaded with an allow-list of types, so loading runs no code from
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,13 @@ import pandas as pd
 
 from rebalance.config import ClassifierConfig
 from rebalance.errors import PublishError
-from rebalance.publish import SYNTHETIC_COLUMN, dataset_dir, find_version, read_manifest
+from rebalance.publish import (
+    SYNTHETIC_COLUMN,
+    dataset_dir,
+    find_version,
+    read_manifest,
+    replace_folder,
+)
 from rebalance.validation.utility import (
     UtilityProblem,
     fit_and_score_model,
@@ -81,18 +84,11 @@ def train_on_version(
 def _write_atomically(final: Path, model: Any, metrics: dict[str, Any]) -> None:
     import skops.io as sio
 
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
-    try:
-        staging.mkdir()
+    def fill(staging: Path) -> None:
         sio.dump(model, staging / MODEL_FILE)
         (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    replace_folder(final, fill)
 
 
 def load_model(folder: str | Path) -> Any:

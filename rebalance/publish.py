@@ -24,6 +24,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,19 +196,28 @@ def refusal_dir(root: str | Path, dataset: str, version: str) -> Path:
 def write_refusal(root: str | Path, dataset: str, version: str, files: dict[str, Any]) -> Path:
     """Write the side files of a refused version, all or nothing (staged, then renamed)."""
     final = refusal_dir(root, dataset, version)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = final.parent / f".{version}-{uuid.uuid4().hex[:8]}"
-    try:
-        staging.mkdir()
+
+    def fill(staging: Path) -> None:
         for name, payload in files.items():
             _write_side_file(staging, name, payload)
+
+    replace_folder(final, fill)
+    return final
+
+
+def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a staging folder, then put it in place of ``final`` (all or nothing)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
+    try:
+        staging.mkdir()
+        fill(staging)
         if final.exists():
             shutil.rmtree(final)
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final
 
 
 def read_refusal(root: str | Path, dataset: str, version: str) -> dict[str, Any] | None:
