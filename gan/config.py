@@ -39,6 +39,7 @@ class GanConfig:
     # runtime
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     bf16: bool = False  # bf16 autocast on CUDA
+    sample_dtype: str = "auto"  # auto | float32 | bfloat16: the generator's precision in sample()
     seed: int = 0
     checkpoint_every: int = 10  # epochs; 0 disables checkpoints
     checkpoint_dir: str | None = None
@@ -58,6 +59,10 @@ class GanConfig:
         if self.continuous_mode not in ("gmm", "quantile"):
             problems.append(
                 f"continuous_mode must be gmm or quantile, found {self.continuous_mode!r}"
+            )
+        if self.sample_dtype not in ("auto", "float32", "bfloat16"):
+            problems.append(
+                f"sample_dtype must be auto, float32 or bfloat16, found {self.sample_dtype!r}"
             )
         if problems:
             raise GanConfigError("; ".join(problems))

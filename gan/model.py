@@ -93,12 +93,13 @@ class ConditionalTabularGAN:
         def evaluate(trainer: Trainer) -> float:
             rng = torch.Generator(device=trainer.device)
             rng.manual_seed(self.config.seed + 1)
-            parts = [
-                trainer.generate(n, self.classes_.index(label), rng).cpu().numpy()
-                for label, n in wanted.items()
+            draws = [
+                trainer.generate(n, self.classes_.index(label), rng) for label, n in wanted.items()
             ]
-            synthetic = self.transformer_.inverse_transform(
-                np.concatenate(parts), seed=self.config.seed
+            synthetic = self.transformer_.decode(
+                torch.cat([s for s, _ in draws]).cpu().numpy(),
+                torch.cat([c for _, c in draws]).cpu().numpy(),
+                seed=self.config.seed,
             )
             return 1.0 - mean_fidelity(real, synthetic, self.feature_types_)
 
@@ -116,11 +117,14 @@ class ConditionalTabularGAN:
         seed = zlib.crc32(f"{self.config.seed}:{key}".encode())
         rng = torch.Generator(device=self._trainer.device)
         rng.manual_seed(seed)
-        rows = self._trainer.generate(n, self.classes_.index(key), rng).float().cpu().numpy()
-        frame = self.transformer_.inverse_transform(rows, seed=seed)
+        scalars, codes = self._trainer.generate(n, self.classes_.index(key), rng)
         # Modes are shared by all classes; keep each class's numbers inside its own real range.
-        for column, (low, high) in self.class_ranges_.get(key, {}).items():
-            frame[column] = frame[column].clip(low, high)
+        frame = self.transformer_.decode(
+            scalars.cpu().numpy(),
+            codes.cpu().numpy(),
+            seed=seed,
+            bounds=self.class_ranges_.get(key),
+        )
         frame[self.target_] = key
         frame = frame[self.columns_]
         target_dtype = self.dtypes_[self.target_]

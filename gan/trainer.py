@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,18 +22,36 @@ import torch
 
 from gan.activations import SpanActivation
 from gan.config import GanConfig
-from gan.networks import Critic, Generator, gradient_penalty
+from gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty
 from gan.transformer import Span
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "checkpoint.pt"
+SAMPLE_CHUNK_CPU = 2048  # rows per sampling chunk: its activations fit in a core's cache
+SAMPLE_CHUNK_GPU = 65_536
 
 
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+def pick_sample_dtype(name: str, device: torch.device) -> torch.dtype:
+    """The generator's precision when sampling. ``auto``: bfloat16 where the hardware computes
+    it natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX), otherwise float32;
+    emulated bfloat16 would be slower than float32."""
+    if name != "auto":
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    if device.type == "cpu":
+        # torch.cpu exposes these probes without a public alias; absent ones mean "no"
+        probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        if any(getattr(torch.cpu, probe, lambda: False)() for probe in probes):
+            return torch.bfloat16
+    return torch.float32
 
 
 @dataclass
@@ -71,6 +90,7 @@ class Trainer:
             data_dim, n_classes, config.critic_dims, config.pac, config.critic_dropout
         ).to(self.device)
         self.activation = SpanActivation(spans, self.device)
+        self.sample_dtype = pick_sample_dtype(config.sample_dtype, self.device)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(config.seed)
         self.history = History()
@@ -197,20 +217,50 @@ class Trainer:
 
     # ---- sampling ----------------------------------------------------------------------------
 
-    @torch.no_grad()
     def generate(
-        self, n: int, class_id: int, rng: torch.Generator, batch_size: int = 10_000
-    ) -> torch.Tensor:
-        """(n, data_dim) activated rows of one class, in eval mode."""
+        self, n: int, class_id: int, rng: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """n rows of one class as tanh scalars (n, n_tanh) and category codes (n, n_spans),
+        the input of ``TabularTransformer.decode``.
+
+        Rows are drawn in chunks, each with its own generator seeded from ``rng``, so the
+        result does not depend on how chunks are scheduled. On CPU the chunks run on one
+        single-threaded worker per intra-op thread: a chunk's activations stay in cache, and
+        the many small operations of a chunk run side by side instead of one after another.
+        """
         self.generator.eval()
-        out = []
-        for begin in range(0, n, batch_size):
-            size = min(batch_size, n - begin)
-            cond = torch.zeros(size, self.n_classes, device=self.device)
-            cond[:, class_id] = 1.0
-            noise = torch.randn(size, self.config.embedding_dim, device=self.device, generator=rng)
-            out.append(self.activation.hard(self.generator(noise, cond), rng))
-        return torch.cat(out) if out else torch.zeros(0, device=self.device)
+        frozen = SamplingGenerator(self.generator, class_id, self.n_classes, self.sample_dtype)
+        on_cpu = self.device.type == "cpu"
+        chunk = SAMPLE_CHUNK_CPU if on_cpu else SAMPLE_CHUNK_GPU
+        n_chunks = -(-n // chunk)
+        seeds = torch.randint(2**62, (n_chunks,), device=self.device, generator=rng).tolist()
+        # column-major results: (n_tanh, n) and (n_spans, n)
+        scalars = torch.empty(self.activation.n_tanh, n, device=self.device)
+        codes = torch.empty(self.activation.n_spans, n, dtype=torch.int64, device=self.device)
+
+        def fill(index: int) -> None:
+            begin = index * chunk
+            size = min(chunk, n - begin)
+            chunk_rng = torch.Generator(device=self.device)
+            chunk_rng.manual_seed(seeds[index])
+            with torch.no_grad():  # grad mode is per thread
+                noise = torch.randn(
+                    size, self.config.embedding_dim, device=self.device, generator=chunk_rng
+                )
+                part_scalars, part_codes = self.activation.draw(frozen(noise), chunk_rng)
+                scalars[:, begin : begin + size] = part_scalars
+                codes[:, begin : begin + size] = part_codes
+
+        workers = min(torch.get_num_threads(), n_chunks) if on_cpu else 1
+        if workers > 1:
+            with ThreadPoolExecutor(
+                workers, initializer=torch.set_num_threads, initargs=(1,)
+            ) as pool:
+                list(pool.map(fill, range(n_chunks)))
+        else:
+            for index in range(n_chunks):
+                fill(index)
+        return scalars.t(), codes.t()
 
     # ---- checkpoints -------------------------------------------------------------------------
 

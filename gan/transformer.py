@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.api.types import pandas_dtype
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
@@ -170,6 +172,7 @@ class TabularTransformer:
             start += width
         self.spans_ = spans
         self.width_ = start
+        self.n_scalars_ = sum(span.activation == "tanh" for span in spans)
 
     # ---- encoding --------------------------------------------------------------------------
 
@@ -213,59 +216,85 @@ class TabularTransformer:
     # ---- decoding --------------------------------------------------------------------------
 
     def inverse_transform(self, matrix: np.ndarray, seed: int = 0) -> pd.DataFrame:
-        """Decode activated generator output: scalars in (-1, 1), one-hots (or probabilities,
-        decoded by argmax)."""
+        """Decode an encoded or activated matrix (n_rows, width_): scalars in (-1, 1), one-hots
+        or probabilities (decoded by argmax)."""
+        codes = np.stack(
+            [matrix[:, s.start : s.start + s.width].argmax(axis=1) for s in self._softmax_spans()],
+            axis=1,
+        ).reshape(len(matrix), -1)
+        return self.decode(matrix[:, : self.n_scalars_], codes, seed=seed)
+
+    def decode(
+        self,
+        scalars: np.ndarray,
+        codes: np.ndarray,
+        seed: int = 0,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
+    ) -> pd.DataFrame:
+        """Rows from generator draws (``SpanActivation.draw``): scalars (n, n_scalars_) in
+        (-1, 1) and one category code per one-hot span (n, n_spans). ``bounds`` narrows numeric
+        columns inside their fitted range (a class's own range)."""
         rng = np.random.default_rng(seed)
+        code_at = {span.start: j for j, span in enumerate(self._softmax_spans())}
         out: dict[str, Any] = {}
         for col in self.columns_:
             blocks = col["spans"]
-            if col["kind"] in NUMERIC_KINDS:
-                scalar = np.clip(matrix[:, blocks[0][0]].astype(np.float64), -1.0, 1.0)
-                if col["mode"] == "gmm":
-                    start, width = blocks[1]
-                    modes = matrix[:, start : start + width].argmax(axis=1)
-                    means, stds = np.asarray(col["means"]), np.asarray(col["stds"])
-                    values = scalar * SCALE * stds[modes] + means[modes]
-                elif col["mode"] == "quantile":
-                    grid = np.linspace(0.0, 1.0, QUANTILE_POINTS)
-                    values = np.interp((scalar + 1.0) / 2.0, grid, col["quantiles"])
-                else:
-                    values = np.full(len(matrix), col["low"])
-                values = np.clip(values, col["low"], col["high"])
-                if col["kind"] == "datetime":
-                    values = np.round(values / col["step"]) * col["step"]
-                elif col["kind"] == "integer":
-                    values = np.round(values)
-                if col["missing"]:
-                    start, width = blocks[-1]
-                    values = np.where(
-                        matrix[:, start : start + width].argmax(axis=1) == 1, np.nan, values
-                    )
-                out[col["name"]] = _from_float(values, col)
+            if col["kind"] not in NUMERIC_KINDS:
+                out[col["name"]] = self._levels(codes[:, code_at[blocks[0][0]]], col, rng)
+                continue
+            scalar = np.clip(scalars[:, blocks[0][0]].astype(np.float64), -1.0, 1.0)
+            if col["mode"] == "gmm":
+                modes = codes[:, code_at[blocks[1][0]]]
+                means, stds = np.asarray(col["means"]), np.asarray(col["stds"])
+                values = scalar * SCALE * stds[modes] + means[modes]
+            elif col["mode"] == "quantile":
+                values = _on_quantile_grid((scalar + 1.0) / 2.0, np.asarray(col["quantiles"]))
             else:
-                start, width = blocks[0]
-                out[col["name"]] = self._levels(
-                    matrix[:, start : start + width].argmax(axis=1), col, rng
-                )
+                values = np.full(len(scalar), col["low"])
+            low, high = col["low"], col["high"]
+            if bounds and col["name"] in bounds:
+                low, high = max(low, bounds[col["name"]][0]), min(high, bounds[col["name"]][1])
+            values = np.clip(values, low, high)
+            if col["kind"] == "datetime":
+                values = np.round(values / col["step"]) * col["step"]
+            elif col["kind"] == "integer":
+                values = np.round(values)
+            if col["missing"]:
+                values[codes[:, code_at[blocks[-1][0]]] == 1] = np.nan
+            out[col["name"]] = _from_float(values, col)
         return pd.DataFrame(out)
 
-    def _levels(
-        self, codes: np.ndarray, col: dict[str, Any], rng: np.random.Generator
-    ) -> pd.Series:
-        levels = np.asarray(col["levels"] + [None] * 2, dtype=object)
-        values = levels[np.minimum(codes, len(levels) - 1)]
+    def _softmax_spans(self) -> list[Span]:
+        return self.spans_[self.n_scalars_ :]
+
+    def _levels(self, codes: np.ndarray, col: dict[str, Any], rng: np.random.Generator) -> Any:
+        """Category codes to values: the levels, then (if any) ``other``, then ``missing``."""
         n_levels = len(col["levels"])
-        if col["rare"]:
-            other = codes == n_levels
-            values[other] = rng.choice(
-                np.asarray(col["rare"], dtype=object), size=int(other.sum()), p=col["rare_weights"]
-            )
         missing_code = n_levels + (1 if col["rare"] else 0)
-        values[codes == missing_code] = None
+        codes = np.minimum(codes, missing_code if col["missing"] else missing_code - 1)
+        missing = codes == missing_code
+        categories = list(col["levels"])
+        if col["rare"]:
+            # ``other`` is drawn back as one of the grouped levels, by their real frequencies
+            other = codes == n_levels
+            codes = np.where(other, 0, codes)
+            codes[other] = n_levels + rng.choice(
+                len(col["rare"]), size=int(other.sum()), p=col["rare_weights"]
+            )
+            categories += col["rare"]
+        codes = np.where(missing, -1, codes)
+        dtype = pandas_dtype(col["dtype"])
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
+            # one C++ take instead of building a Python object per row
+            taken = pa.array(categories, type=pa.large_string()).take(
+                pa.array(codes, mask=codes < 0)
+            )
+            return pd.array(taken, dtype=dtype)
+        values = np.asarray([*categories, None], dtype=object)[codes]  # code -1: the None
         series = pd.Series(values, dtype=object)
         if col["kind"] == "boolean":
             return series.astype("boolean")
-        return series.where(series.notna(), np.nan).astype(col["dtype"])
+        return series.where(series.notna(), np.nan).astype(dtype)
 
     # ---- persistence -----------------------------------------------------------------------
 
@@ -336,6 +365,14 @@ def _quantile_position(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     return np.clip(position / last, 0.0, 1.0)
 
 
+def _on_quantile_grid(position: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``quantiles`` (values at evenly spaced points of [0, 1]) at
+    ``position`` in [0, 1]; the even grid makes it an index computation, not a search."""
+    scaled = position * (len(quantiles) - 1)
+    below = np.minimum(scaled.astype(np.int64), len(quantiles) - 2)
+    return quantiles[below] + (scaled - below) * (quantiles[below + 1] - quantiles[below])
+
+
 def _time_step(nanoseconds: np.ndarray) -> float:
     """The coarsest of day/hour/minute/second that every timestamp is a multiple of."""
     for step in (86_400e9, 3_600e9, 60e9, 1e9):
@@ -360,6 +397,8 @@ def _from_float(values: np.ndarray, col: dict[str, Any]) -> Any:
     if col["kind"] == "datetime":
         return pd.to_datetime(values, unit="ns").astype(col["dtype"])
     if col["kind"] == "integer":
+        if col["dtype"].startswith(("int", "uint")) and not np.isnan(values).any():
+            return values.astype(col["dtype"])
         as_int = pd.array(values, dtype="Float64").astype("Int64")
         return as_int if col["dtype"] == "Int64" else as_int.astype(col["dtype"])
     return values.astype(col["dtype"]) if col["dtype"].startswith("float") else values

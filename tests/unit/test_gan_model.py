@@ -167,3 +167,5 @@ def test_bad_options_are_named() -> None:
         GanConfig(batch_size=105, pac=10)
     with pytest.raises(GanConfigError, match="unknown GAN option"):
         GanConfig.from_params({"epoch": 3})
+    with pytest.raises(GanConfigError, match="sample_dtype"):
+        GanConfig(sample_dtype="float16")
