@@ -13,6 +13,9 @@ from rebalance.errors import RebalanceError, SpecError
 
 # Offline defaults, set before Prefect is imported; the user's environment wins.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A first ephemeral start migrates a fresh SQLite database (8-14 s on 2 idle cores); Prefect's
+# 20 s default was exceeded on a busy machine, failing the run before any work began.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
