@@ -15,16 +15,7 @@ import pandas as pd
 import torch
 from ctgan import CTGAN
 from ctgan.data_transformer import DataTransformer
-
-
-def best_of(times: int, run) -> float:
-    """Fastest of several runs, in seconds (the same protocol as rebalance's side)."""
-    seconds = []
-    for _ in range(times):
-        began = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - began)
-    return min(seconds)
+from timing import best_of  # benchmarks/timing.py: this script's folder is on sys.path
 
 
 def main() -> None:

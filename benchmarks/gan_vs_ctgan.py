@@ -28,6 +28,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from timing import best_of  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 from gan.config import GanConfig  # noqa: E402
 from gan.fidelity import mean_fidelity  # noqa: E402
 from gan.model import ConditionalTabularGAN  # noqa: E402
@@ -96,16 +98,6 @@ def bare_network_step_ms(data_dim: int, n_classes: int, steps: int = 65, blocks:
             step()
         timings.append(1000 * (time.perf_counter() - began) / steps)
     return min(timings)
-
-
-def best_of(times: int, run) -> float:
-    """Fastest of several runs, in seconds (ctgan's side uses the same protocol)."""
-    seconds = []
-    for _ in range(times):
-        began = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - began)
-    return min(seconds)
 
 
 def generator_forward_seconds(model: ConditionalTabularGAN, n: int) -> float:

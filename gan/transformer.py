@@ -271,18 +271,18 @@ class TabularTransformer:
         """Category codes to values: the levels, then (if any) ``other``, then ``missing``."""
         n_levels = len(col["levels"])
         missing_code = n_levels + (1 if col["rare"] else 0)
+        # a new array, so the edits below leave the caller's codes alone
         codes = np.minimum(codes, missing_code if col["missing"] else missing_code - 1)
         missing = codes == missing_code
         categories = list(col["levels"])
         if col["rare"]:
             # ``other`` is drawn back as one of the grouped levels, by their real frequencies
             other = codes == n_levels
-            codes = np.where(other, 0, codes)
             codes[other] = n_levels + rng.choice(
                 len(col["rare"]), size=int(other.sum()), p=col["rare_weights"]
             )
             categories += col["rare"]
-        codes = np.where(missing, -1, codes)
+        codes[missing] = -1
         dtype = pandas_dtype(col["dtype"])
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
             # one C++ take instead of building a Python object per row
