@@ -30,15 +30,15 @@ sys.path.insert(0, str(REPO))
 
 from timing import best_of  # noqa: E402  (benchmarks/timing.py, beside this script)
 
-from gan.config import GanConfig  # noqa: E402
-from gan.fidelity import mean_fidelity  # noqa: E402
-from gan.model import ConditionalTabularGAN  # noqa: E402
-from gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty  # noqa: E402
-from gan.trainer import SAMPLE_CHUNK_CPU  # noqa: E402
-from gan.transformer import TabularTransformer  # noqa: E402
-from rebalance.columns import type_table  # noqa: E402
-from rebalance.config import load_config  # noqa: E402
-from rebalance.ingest import read_raw  # noqa: E402
+from rebalance.core.columns import type_table  # noqa: E402
+from rebalance.core.config import load_config  # noqa: E402
+from rebalance.core.ingest import read_raw  # noqa: E402
+from rebalance.core.validation.fidelity import mean_fidelity  # noqa: E402
+from rebalance.gan.config import GanConfig  # noqa: E402
+from rebalance.gan.model import ConditionalTabularGAN  # noqa: E402
+from rebalance.gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty  # noqa: E402
+from rebalance.gan.trainer import SAMPLE_CHUNK_CPU  # noqa: E402
+from rebalance.gan.transformer import TabularTransformer  # noqa: E402
 
 TARGET, MINORITY = "income", ">50K"
 
@@ -187,7 +187,7 @@ def run_ours(
         train_seconds[0] += stats.seconds
         epoch_seconds.append(stats.seconds)
         if stats.epoch in checkpoints:
-            rows = model.sample(len(real_minority), MINORITY).drop(columns=TARGET)
+            rows = model.sample(MINORITY, len(real_minority)).drop(columns=TARGET)
             trace.append(
                 {
                     "epoch": stats.epoch,
@@ -212,14 +212,14 @@ def run_ours(
     result["ms_per_step_mean"] = 1000 * result["seconds_per_epoch"] / steps
     result["fit_total_s"] = fit_total
     result["sample_dtype"] = str(model._trainer.sample_dtype).removeprefix("torch.")
-    result["sample_100k_s"] = best_of(3, lambda: model.sample(100_000, MINORITY))
-    sampled = model.sample(100_000, MINORITY)
+    result["sample_100k_s"] = best_of(3, lambda: model.sample(MINORITY, 100_000))
+    sampled = model.sample(MINORITY, 100_000)
     result["generator_forward_100k_s"] = generator_forward_seconds(model, 100_000)
     # the same trained model sampled in float32: speed and fidelity of the precision choice
     sample_dtype = model._trainer.sample_dtype
     model._trainer.sample_dtype = torch.float32
-    result["sample_100k_float32_s"] = best_of(3, lambda: model.sample(100_000, MINORITY))
-    rows32 = model.sample(len(real_minority), MINORITY).drop(columns=TARGET)
+    result["sample_100k_float32_s"] = best_of(3, lambda: model.sample(MINORITY, 100_000))
+    rows32 = model.sample(MINORITY, len(real_minority)).drop(columns=TARGET)
     result["float32_auc"] = detection_auc(real_minority, rows32)
     result["float32_fidelity"] = mean_fidelity(real_minority, rows32, feature_types)
     model._trainer.sample_dtype = sample_dtype

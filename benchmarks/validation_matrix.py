@@ -27,9 +27,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.rebalance_flow import rebalance  # noqa: E402
-from rebalance.config import RebalanceConfig, load_config  # noqa: E402
-from rebalance.errors import GateError  # noqa: E402
+from rebalance.core.config import RebalanceConfig, load_config  # noqa: E402
+from rebalance.core.errors import GateError  # noqa: E402
+from rebalance.flows.rebalance_flow import rebalance  # noqa: E402
 
 DATASETS = ["adult", "bank-marketing", "mammography", "oil-spill", "german", "phoneme"]
 METHODS = ["gan", "smote", "random", "none"]
@@ -37,10 +37,11 @@ METHODS = ["gan", "smote", "random", "none"]
 
 def configure(name: str, method: str, seed: int, root: Path, gan_epochs: int) -> RebalanceConfig:
     config = load_config(ROOT / "examples" / "specs" / f"{name}.yaml")
-    params = {"epochs": gan_epochs} if method == "gan" else {}
-    balance = config.balance.model_copy(update={"method": method, "seed": seed, "params": params})
+    method_params = config.balance.model_dump(exclude_none=True).get("method_params", {})
+    method_params["gan"] = {**method_params.get("gan", {}), "epochs": gan_epochs}
+    config = config.with_overrides(method=method, seed=seed, method_params=method_params)
     return config.model_copy(
-        update={"balance": balance, "output": config.output.model_copy(update={"root": str(root)})}
+        update={"output": config.output.model_copy(update={"root": str(root)})}
     )
 
 

@@ -10,9 +10,9 @@ import sys
 
 import pandas as pd
 
-from data_contracts.gx_runner import Check, CheckResult, run_checks
-from rebalance.config import ColumnType, DatasetSpec
-from rebalance.errors import ContractError
+from rebalance.core.config import ColumnType, DatasetSpec
+from rebalance.core.errors import ContractError
+from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
 
 # The dtypes GX accepts for each declared type. Categorical columns are handed to GX as
 # object columns, so GX checks every value is a str (pandas 2 and 3 string dtypes differ).

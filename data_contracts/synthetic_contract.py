@@ -3,20 +3,23 @@
 Synthetic rows must have the real columns and dtypes, categorical values inside the real
 domain, numbers inside the real class's range (widened by a tolerance), null shares close to
 the real class's, labels only from the requested classes, and exactly the planned row count per
-class. Per-class checks use a helper column ``_class_id`` and GX row conditions.
+class. Per-class checks use a helper column ``_class_id`` and GX condition objects.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from data_contracts.gx_runner import Check, CheckResult, run_checks
-from data_contracts.input_contract import DTYPES
-from rebalance.config import ColumnType
+from rebalance.core.config import ColumnType
+from rebalance.core.validation.evaluate import ValidationContext, evaluate_candidate
+from rebalance.core.validation.gate import CandidateResult, GateCheck
+from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
+from rebalance.data_contracts.input_contract import DTYPES
 
 CLASS_ID = "_class_id"
 RANGE_TOLERANCE = 0.05  # share of the real class's span allowed beyond its min and max
@@ -63,8 +66,10 @@ def synthetic_checks(
                     f"column {column!r} values inside the real domain ({len(domain)} levels)",
                 )
             )
+    from great_expectations.expectations.row_conditions import Column  # GX loads slowly
+
     for class_id, label in enumerate(labels):
-        condition = {"row_condition": f"{CLASS_ID} == {class_id}", "condition_parser": "pandas"}
+        condition = {"row_condition": Column(CLASS_ID) == class_id}
         rows = requested[label]
         checks.append(
             Check(
@@ -82,7 +87,7 @@ def synthetic_checks(
 
 
 def _class_checks(
-    real: pd.Series, kind: str, label: str, rows: int, condition: dict[str, str]
+    real: pd.Series, kind: str, label: str, rows: int, condition: dict[str, Any]
 ) -> list[Check]:
     checks = []
     name = str(real.name)
@@ -130,3 +135,38 @@ def validate_synthetic(
     frame[target] = frame[target].astype(str)
     checks = synthetic_checks(real, target, types, requested)
     return run_checks(frame, checks, suite_name="synthetic")
+
+
+def contract_checks(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    target: str,
+    types: Mapping[str, ColumnType],
+    requested: Mapping[str, int],
+) -> list[GateCheck]:
+    """The contract's results as gate checks (kind ``contract``)."""
+    return [
+        GateCheck(
+            f"contract: {r.check.description}",
+            "contract",
+            None,
+            None,
+            None,
+            r.success,
+            "passed" if r.success else f"found {r.observed}",
+        )
+        for r in validate_synthetic(real, synthetic, target, types, requested)
+    ]
+
+
+def evaluate_with_contract(
+    context: ValidationContext, method: str, synthetic: pd.DataFrame | None
+) -> CandidateResult:
+    """Every check of one candidate: this contract on its rows, then the core's fidelity,
+    privacy and utility checks."""
+    contract: list[GateCheck] = []
+    if synthetic is not None and not synthetic.empty:
+        contract = contract_checks(
+            context.train, synthetic, context.target, context.types, context.plan.to_generate
+        )
+    return evaluate_candidate(context, method, synthetic, contract)

@@ -22,17 +22,17 @@ from typing import Any
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
-from rebalance import events
-from rebalance.config import load_config
-from tasks.stages import GPU_LIMIT  # held while a GAN trains: one training per GPU
+from rebalance.core import events
+from rebalance.core.config import load_config
+from rebalance.tasks.stages import GPU_LIMIT  # held while a GAN trains: one training per GPU
 
 
 def build_deployments(
     spec_paths: Sequence[str | Path], output_root: str | None = None
 ) -> list[Any]:
-    from flows.rebalance_flow import rebalance_spec
-    from flows.train_classifier_flow import train_classifier
-    from flows.watch_flow import watch
+    from rebalance.flows.rebalance_flow import rebalance_spec
+    from rebalance.flows.train_classifier_flow import train_classifier
+    from rebalance.flows.watch_flow import watch
 
     built: list[Any] = []
     for spec_path in spec_paths:

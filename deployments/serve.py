@@ -15,7 +15,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 
-from rebalance.errors import RebalanceError
+from rebalance.core.errors import RebalanceError
 
 SERVER_START_TIMEOUT = 90.0
 
@@ -87,7 +87,7 @@ def serve_specs(
     try:
         from prefect import serve
 
-        from deployments.build import build_deployments, ensure_gpu_limit
+        from rebalance.deployments.build import build_deployments, ensure_gpu_limit
 
         ensure_gpu_limit()
         deployments = build_deployments(spec_paths, output_root)

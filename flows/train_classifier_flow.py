@@ -8,9 +8,9 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from rebalance.classifier import ClassifierResult, train_on_version
-from rebalance.config import ClassifierConfig
-from tasks.io import artifact_key
+from rebalance.core.classifier import ClassifierResult, train_on_version
+from rebalance.core.config import ClassifierConfig
+from rebalance.tasks.io import artifact_key
 
 
 @task(name="train-and-evaluate", cache_policy=NO_CACHE)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from rebalance import events
-from rebalance.config import load_config
-from rebalance.errors import SpecError
-from rebalance.inbox import find_arrivals, list_inbox, read_state, write_state
-from rebalance.publish import dataset_dir
-from tasks.events import emit
+from rebalance.core import events
+from rebalance.core.config import load_config
+from rebalance.core.errors import SpecError
+from rebalance.core.inbox import find_arrivals, list_inbox, read_state, write_state
+from rebalance.core.publish import dataset_dir
+from rebalance.tasks.events import emit
 
 
 @flow(name="watch", log_prints=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from gan.transformer import Span
+from rebalance.gan.transformer import Span
 
 
 class SpanActivation:

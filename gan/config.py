@@ -1,11 +1,19 @@
-"""One config dataclass for the conditional tabular GAN (defaults comparable to CTGAN's)."""
+"""One config dataclass for the conditional tabular GAN (defaults comparable to CTGAN's).
+
+The options, their defaults and their ranges are those of :class:`GanOptions`, the pydantic
+model a spec's GAN options are validated with: every ``GanConfig`` is checked against it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import difflib
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from gan.errors import GanConfigError
+from pydantic import ValidationError
+
+from rebalance.core.errors import GanConfigError
+from rebalance.core.options import GanOptions
 
 
 @dataclass(frozen=True)
@@ -39,44 +47,53 @@ class GanConfig:
     # runtime
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     bf16: bool = False  # bf16 autocast on CUDA
-    sample_dtype: str = "auto"  # auto | float32 | bfloat16: the generator's precision in sample()
+    sample_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # the generator's in sample()
     seed: int = 0
     checkpoint_every: int = 10  # epochs; 0 disables checkpoints
     checkpoint_dir: str | None = None
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.batch_size % self.pac:
-            problems.append(f"batch_size {self.batch_size} must be a multiple of pac {self.pac}")
-        if self.epochs < 1:
-            problems.append(f"epochs must be >= 1, found {self.epochs}")
-        if not 0 <= self.validation_fraction < 0.5:
-            problems.append(
-                f"validation_fraction must be in [0, 0.5), found {self.validation_fraction}"
-            )
-        if self.max_modes < 1 or self.max_categories < 2:
-            problems.append("max_modes must be >= 1 and max_categories >= 2")
-        if self.continuous_mode not in ("gmm", "quantile"):
-            problems.append(
-                f"continuous_mode must be gmm or quantile, found {self.continuous_mode!r}"
-            )
-        if self.sample_dtype not in ("auto", "float32", "bfloat16"):
-            problems.append(
-                f"sample_dtype must be auto, float32 or bfloat16, found {self.sample_dtype!r}"
-            )
-        if problems:
-            raise GanConfigError("; ".join(problems))
+        # GanOptions checks every value and normalises it (lists to tuples, 3.0 to 3)
+        for name, value in _values(_validated(asdict(self))).items():
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> GanConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise GanConfigError(f"unknown GAN option(s) {unknown}; known: {sorted(known)}")
-        coerced: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
-        }
-        return cls(**coerced)
+        """The config of these options (e.g. a spec's or a saved model's); GanConfigError
+        names each bad key."""
+        return cls.from_options(_validated(params))
+
+    @classmethod
+    def from_options(cls, options: GanOptions) -> GanConfig:
+        return cls(**_values(options))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _validated(params: dict[str, Any]) -> GanOptions:
+    try:
+        return GanOptions.model_validate(params)
+    except ValidationError as exc:
+        raise GanConfigError(_describe(exc)) from None
+
+
+def _values(options: GanOptions) -> dict[str, Any]:
+    return {**options.model_dump(exclude={"method"}), "seed": options.seed}  # seed: not dumped
+
+
+def _describe(exc: ValidationError) -> str:
+    """``key: message`` per bad value; the unknown keys together, with a likely meant one."""
+    parts, unknown, meant = [], [], []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(all)"
+        if err["type"] != "extra_forbidden":
+            parts.append(f"{key}: {err['msg']}")
+            continue
+        unknown.append(key)
+        close = difflib.get_close_matches(key, list(GanOptions.model_fields), n=1)
+        meant += [f"{close[0]!r} for {key!r}"] if close else []
+    if unknown:
+        hint = f"; did you mean {', '.join(meant)}?" if meant else ""
+        parts.append(f"unknown GAN option(s) {unknown}: Extra inputs are not permitted{hint}")
+    return "; ".join(parts)

@@ -22,13 +22,12 @@ from pandas.api.types import pandas_dtype
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gan.config import GanConfig
-from gan.errors import ModelFileError
-from gan.fidelity import mean_fidelity
-from gan.trainer import EpochStats, History, Trainer
-from gan.transformer import TabularTransformer
-from rebalance.errors import SamplerError
-from rebalance.split import stratified_split
+from rebalance.core.errors import ModelFileError, SamplerError
+from rebalance.core.split import stratified_split
+from rebalance.core.validation.fidelity import mean_fidelity
+from rebalance.gan.config import GanConfig
+from rebalance.gan.trainer import EpochStats, History, Trainer
+from rebalance.gan.transformer import TabularTransformer
 
 FORMAT = "rebalance-ctgan/1"
 WEIGHTS_FILE = "model.safetensors"
@@ -107,7 +106,7 @@ class ConditionalTabularGAN:
 
     # ---- sample ------------------------------------------------------------------------------
 
-    def sample(self, n: int, label: Any) -> pd.DataFrame:
+    def sample(self, label: Any, n: int) -> pd.DataFrame:
         """Exactly ``n`` rows, every one of class ``label``, with the fitted columns and dtypes."""
         key = str(label)
         if not hasattr(self, "transformer_"):

@@ -2,79 +2,47 @@
 
 The encoded training matrix and the per-class row index live on the device; each batch is a
 handful of tensor ops (no per-row Python). All randomness comes from ``config.seed``: a
-``torch.Generator`` for noise and sampling, and the global torch seed for dropout, so CPU runs
-are reproducible bit for bit and a resumed run continues the exact same stream.
+``torch.Generator`` for noise and sampling, and a private copy of torch's global stream for
+weight init and dropout (the caller's global RNG is never reseeded), so CPU runs are
+reproducible bit for bit and a resumed run continues the exact same stream.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from gan.activations import SpanActivation
-from gan.config import GanConfig
-from gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty
-from gan.transformer import Span
+from rebalance.gan.activations import SpanActivation
+from rebalance.gan.batches import ClassBalancedBatches
+from rebalance.gan.checkpoints import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
+from rebalance.gan.config import GanConfig
+from rebalance.gan.devices import pick_device, pick_sample_dtype
+from rebalance.gan.history import EpochStats, History
+from rebalance.gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty
+from rebalance.gan.transformer import Span
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FILE = "checkpoint.pt"
 SAMPLE_CHUNK_CPU = 4096  # rows per CPU sampling chunk: cache-resident, yet large per operation
 SAMPLE_CHUNK_GPU = 65_536
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def pick_sample_dtype(name: str, device: torch.device) -> torch.dtype:
-    """The generator's precision when sampling. ``auto``: bfloat16 where the hardware computes
-    it natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX), otherwise float32;
-    emulated bfloat16 would be slower than float32."""
-    if name != "auto":
-        return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    if device.type == "cpu":
-        # torch.cpu exposes these probes without a public alias; absent ones mean "no"
-        probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-        if any(getattr(torch.cpu, probe, lambda: False)() for probe in probes):
-            return torch.bfloat16
-    return torch.float32
-
-
 @dataclass
-class EpochStats:
-    epoch: int
-    epochs: int
-    critic_loss: float
-    generator_loss: float
-    seconds: float
-    score: float | None = None  # fidelity loss on the held-out slice (lower is better)
+class _Progress:
+    """Where a fit stands: the next epoch, the best generator so far, checks without gain."""
 
-
-@dataclass
-class History:
-    critic_loss: list[float] = field(default_factory=list)
-    generator_loss: list[float] = field(default_factory=list)
-    eval_epochs: list[int] = field(default_factory=list)
-    eval_scores: list[float] = field(default_factory=list)
-    stopped_early_at: int | None = None
-    best_epoch: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    epoch: int = 0
+    best: dict[str, Any] | None = None
+    stale: int = 0
 
 
 class Trainer:
@@ -82,18 +50,37 @@ class Trainer:
         self.config = config
         self.device = pick_device(config.device)
         self.n_classes = n_classes
-        torch.manual_seed(config.seed)  # weight init, dropout and BatchNorm use the global stream
-        self.generator = Generator(
-            config.embedding_dim, n_classes, config.generator_dims, data_dim
-        ).to(self.device)
-        self.critic = Critic(
-            data_dim, n_classes, config.critic_dims, config.pac, config.critic_dropout
-        ).to(self.device)
+        self._global_states = _seeded_states(config.seed, self.device)
+        with self.private_global_rng():  # weight init draws from torch's global stream
+            self.generator = Generator(
+                config.embedding_dim, n_classes, config.generator_dims, data_dim
+            ).to(self.device)
+            self.critic = Critic(
+                data_dim, n_classes, config.critic_dims, config.pac, config.critic_dropout
+            ).to(self.device)
         self.activation = SpanActivation(spans, self.device)
         self.sample_dtype = pick_sample_dtype(config.sample_dtype, self.device)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(config.seed)
         self.history = History()
+
+    @contextmanager
+    def private_global_rng(self) -> Iterator[None]:
+        """Run with this trainer's own copy of torch's global RNG, then restore the caller's.
+
+        Weight init and dropout can only draw from the global stream; seeding it would reseed
+        the user's process. Forking keeps runs reproducible and the caller's stream untouched.
+        """
+        cuda = [self.device.index or 0] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.set_rng_state(self._global_states[0])
+            if cuda:
+                torch.cuda.set_rng_state(self._global_states[1], cuda[0])
+            try:
+                yield
+            finally:
+                cuda_state = torch.cuda.get_rng_state(cuda[0]) if cuda else torch.empty(0)
+                self._global_states = (torch.get_rng_state(), cuda_state)
 
     # ---- training ----------------------------------------------------------------------------
 
@@ -106,108 +93,109 @@ class Trainer:
         fingerprint: str = "",
     ) -> History:
         """data: (N, data_dim) float32 on the device; class_ids: (N,) int64 on the device."""
+        with self.private_global_rng():
+            return self._fit(data, class_ids, evaluate, on_epoch, fingerprint)
+
+    def _fit(
+        self,
+        data: torch.Tensor,
+        class_ids: torch.Tensor,
+        evaluate: Callable[[Trainer], float] | None,
+        on_epoch: Callable[[EpochStats], None] | None,
+        fingerprint: str,
+    ) -> History:
         cfg = self.config
-        opt_g = torch.optim.Adam(
-            self.generator.parameters(),
-            lr=cfg.generator_lr,
-            betas=cfg.betas,
-            weight_decay=cfg.weight_decay,
+        opt_g, opt_d = (
+            torch.optim.Adam(
+                module.parameters(), lr=lr, betas=cfg.betas, weight_decay=cfg.weight_decay
+            )
+            for module, lr in ((self.generator, cfg.generator_lr), (self.critic, cfg.critic_lr))
         )
-        opt_d = torch.optim.Adam(
-            self.critic.parameters(),
-            lr=cfg.critic_lr,
-            betas=cfg.betas,
-            weight_decay=cfg.weight_decay,
-        )
-        # rows sorted by class, and where each class starts: (N,), (C,), (C,)
-        order = torch.argsort(class_ids, stable=True)
-        sizes = torch.bincount(class_ids, minlength=self.n_classes)
-        starts = torch.cumsum(sizes, 0) - sizes
-        present = torch.nonzero(sizes > 0).flatten()  # classes that have rows
-        eye = torch.eye(self.n_classes, device=self.device)
+        batches = ClassBalancedBatches(class_ids, self.n_classes, self.rng)
         steps = max(len(data) // cfg.batch_size, 1)
-
         state = self._resume(opt_g, opt_d, fingerprint)
-        first_epoch, best, stale = state["epoch"], state["best"], state["stale"]
-        use_bf16 = cfg.bf16 and self.device.type == "cuda"
-
-        def batch() -> tuple[torch.Tensor, torch.Tensor]:
-            # classes drawn uniformly, so small classes are seen as often as large ones
-            pick = torch.randint(
-                len(present), (cfg.batch_size,), device=self.device, generator=self.rng
-            )
-            classes = present[pick]  # (B,)
-            offset = (
-                torch.rand(cfg.batch_size, device=self.device, generator=self.rng) * sizes[classes]
-            ).long()
-            rows = order[starts[classes] + offset]  # (B,)
-            return data[rows], eye[classes]
-
-        for epoch in range(first_epoch, cfg.epochs):
-            self.generator.train()
-            self.critic.train()
+        self.history.resumed_from = state.epoch or None
+        for epoch in range(state.epoch, cfg.epochs):
             began = time.perf_counter()
-            loss_d_sum = torch.zeros((), device=self.device)
-            loss_g_sum = torch.zeros((), device=self.device)
-            for _ in range(steps):
-                for _ in range(cfg.critic_steps):
-                    real, cond = batch()
-                    with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                        with torch.no_grad():  # the critic step never backpropagates into G
-                            fake = self._fake(cond)
-                        loss_d = self.critic(fake, cond).mean() - self.critic(real, cond).mean()
-                        penalty = gradient_penalty(self.critic, real, fake, cond, self.rng)
-                        total_d = loss_d + cfg.gradient_penalty * penalty
-                    opt_d.zero_grad(set_to_none=True)
-                    total_d.backward()
-                    opt_d.step()
-                _, cond = batch()
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss_g = -self.critic(self._fake(cond), cond).mean()
-                opt_g.zero_grad(set_to_none=True)
-                loss_g.backward()
-                opt_g.step()
-                loss_d_sum += loss_d.detach().float()
-                loss_g_sum += loss_g.detach().float()
-            # one device->host sync per epoch
-            self.history.critic_loss.append(float(loss_d_sum) / steps)
-            self.history.generator_loss.append(float(loss_g_sum) / steps)
+            critic_loss, generator_loss = self._train_epoch(data, batches, steps, opt_g, opt_d)
+            self.history.critic_loss.append(critic_loss)
+            self.history.generator_loss.append(generator_loss)
             stats = EpochStats(
-                epoch + 1,
-                cfg.epochs,
-                self.history.critic_loss[-1],
-                self.history.generator_loss[-1],
-                time.perf_counter() - began,
+                epoch + 1, cfg.epochs, critic_loss, generator_loss, time.perf_counter() - began
             )
-            if evaluate is not None and cfg.eval_every and (epoch + 1) % cfg.eval_every == 0:
-                score = evaluate(self)
-                stats.score = score
-                self.history.eval_epochs.append(epoch + 1)
-                self.history.eval_scores.append(score)
-                if best is None or score < best["score"]:
-                    best = {
-                        "score": score,
-                        "epoch": epoch + 1,
-                        "generator": _cpu_copy(self.generator),
-                    }
-                    stale = 0
-                else:
-                    stale += 1
+            stats.resumed_from = self.history.resumed_from
+            state.epoch = epoch + 1
+            if evaluate is not None and cfg.eval_every and state.epoch % cfg.eval_every == 0:
+                stats.score = self._evaluate(evaluate, state)
             if on_epoch is not None:
                 on_epoch(stats)
             if (
                 cfg.checkpoint_dir
                 and cfg.checkpoint_every
-                and (epoch + 1) % cfg.checkpoint_every == 0
+                and state.epoch % cfg.checkpoint_every == 0
             ):
-                self._save_checkpoint(epoch + 1, opt_g, opt_d, best, stale, fingerprint)
-            if best is not None and stale >= cfg.patience:
-                self.history.stopped_early_at = epoch + 1
+                self._save_checkpoint(state, opt_g, opt_d, fingerprint)
+            if state.best is not None and state.stale >= cfg.patience:
+                self.history.stopped_early_at = state.epoch
                 break
-        if best is not None:
-            self.generator.load_state_dict(best["generator"])
-            self.history.best_epoch = best["epoch"]
+        if state.best is not None:
+            self.generator.load_state_dict(state.best["generator"])
+            self.history.best_epoch = state.best["epoch"]
         return self.history
+
+    def _train_epoch(
+        self,
+        data: torch.Tensor,
+        batches: ClassBalancedBatches,
+        steps: int,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+    ) -> tuple[float, float]:
+        """``steps`` generator updates (each after ``critic_steps`` critic updates); the mean
+        critic and generator losses, with one device->host sync per epoch."""
+        cfg = self.config
+        use_bf16 = cfg.bf16 and self.device.type == "cuda"
+        self.generator.train()
+        self.critic.train()
+        loss_d_sum = torch.zeros((), device=self.device)
+        loss_g_sum = torch.zeros((), device=self.device)
+        for _ in range(steps):
+            for _ in range(cfg.critic_steps):
+                real, cond = batches.draw(data, cfg.batch_size)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    with torch.no_grad():  # the critic step never backpropagates into G
+                        fake = self._fake(cond)
+                    loss_d = self.critic(fake, cond).mean() - self.critic(real, cond).mean()
+                    penalty = gradient_penalty(self.critic, real, fake, cond, self.rng)
+                    total_d = loss_d + cfg.gradient_penalty * penalty
+                opt_d.zero_grad(set_to_none=True)
+                total_d.backward()
+                opt_d.step()
+            _, cond = batches.draw(data, cfg.batch_size)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                loss_g = -self.critic(self._fake(cond), cond).mean()
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            loss_d_sum += loss_d.detach().float()
+            loss_g_sum += loss_g.detach().float()
+        return float(loss_d_sum) / steps, float(loss_g_sum) / steps
+
+    def _evaluate(self, evaluate: Callable[[Trainer], float], state: _Progress) -> float:
+        """Score the generator on the held-out slice; keep a copy of the best one."""
+        score = evaluate(self)
+        self.history.eval_epochs.append(state.epoch)
+        self.history.eval_scores.append(score)
+        if state.best is None or score < state.best["score"]:
+            state.best = {
+                "score": score,
+                "epoch": state.epoch,
+                "generator": _cpu_copy(self.generator),
+            }
+            state.stale = 0
+        else:
+            state.stale += 1
+        return score
 
     def _fake(self, cond: torch.Tensor) -> torch.Tensor:
         noise = torch.randn(
@@ -265,86 +253,64 @@ class Trainer:
     # ---- checkpoints -------------------------------------------------------------------------
 
     def checkpoint_path(self) -> Path | None:
-        return (
-            Path(self.config.checkpoint_dir) / CHECKPOINT_FILE
-            if self.config.checkpoint_dir
-            else None
-        )
+        folder = self.config.checkpoint_dir
+        return Path(folder) / CHECKPOINT_FILE if folder else None
 
     def _save_checkpoint(
         self,
-        epoch: int,
+        state: _Progress,
         opt_g: torch.optim.Optimizer,
         opt_d: torch.optim.Optimizer,
-        best: dict[str, Any] | None,
-        stale: int,
         fingerprint: str,
     ) -> None:
         path = self.checkpoint_path()
-        assert path is not None  # only called when checkpoint_dir is set (not user input)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path is None:
+            return
+        on_cuda = self.device.type == "cuda"
         payload = {
-            "epoch": epoch,
+            "epoch": state.epoch,
             "fingerprint": fingerprint,
             "config": self.config.to_dict(),
             "generator": self.generator.state_dict(),
             "critic": self.critic.state_dict(),
             "opt_g": opt_g.state_dict(),
             "opt_d": opt_d.state_dict(),
-            "best": best,
-            "stale": stale,
+            "best": state.best,
+            "stale": state.stale,
             "history": self.history.to_dict(),
             "rng": self.rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
+            "torch_rng": torch.get_rng_state(),  # the private copy: see private_global_rng
+            "cuda_rng": [torch.cuda.get_rng_state(self.device)] if on_cuda else [],
         }
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save(payload, tmp)
-        os.replace(tmp, path)  # a reader sees the old checkpoint or the new one, never half
+        write_checkpoint(path, payload)
 
     def _resume(
         self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, fingerprint: str
-    ) -> dict[str, Any]:
-        fresh = {"epoch": 0, "best": None, "stale": 0}
+    ) -> _Progress:
         path = self.checkpoint_path()
-        if path is None or not path.is_file():
-            return fresh
-        # weights_only: the loader accepts tensors and plain containers, never arbitrary objects
-        saved = torch.load(path, map_location=self.device, weights_only=True)
-        same_config = _comparable(saved.get("config", {})) == _comparable(self.config.to_dict())
-        if saved.get("fingerprint") != fingerprint or not same_config:
-            logger.warning("checkpoint %s is for other data or settings; starting over", path)
-            return fresh
+        saved = read_checkpoint(path, self.device, self.config.to_dict(), fingerprint)
+        if saved is None:
+            return _Progress()
         self.generator.load_state_dict(saved["generator"])
         self.critic.load_state_dict(saved["critic"])
         opt_g.load_state_dict(saved["opt_g"])
         opt_d.load_state_dict(saved["opt_d"])
-        self.history = History(**saved["history"])
+        self.history = History(**{"resumed_from": None, **saved["history"]})
         self.rng.set_state(saved["rng"].cpu())
         torch.set_rng_state(saved["torch_rng"].cpu())
-        if saved["cuda_rng"]:
-            torch.cuda.set_rng_state_all([s.cpu() for s in saved["cuda_rng"]])
+        if saved["cuda_rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(saved["cuda_rng"][0].cpu(), self.device)
         logger.info("resuming GAN training from epoch %d (%s)", saved["epoch"], path)
-        return {"epoch": saved["epoch"], "best": saved["best"], "stale": saved["stale"]}
-
-
-# Settings that may change between a crash and its retry without invalidating the checkpoint.
-RESUMABLE_CHANGES = frozenset({"epochs", "checkpoint_every", "checkpoint_dir", "device"})
-
-
-def _comparable(config: dict[str, Any]) -> Any:
-    kept = {k: v for k, v in config.items() if k not in RESUMABLE_CHANGES}
-    return _round_trip(kept)
-
-
-def _round_trip(value: Any) -> Any:
-    """Tuples and lists compare equal after a save/load round trip."""
-    if isinstance(value, dict):
-        return {k: _round_trip(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_round_trip(v) for v in value]
-    return value
+        return _Progress(saved["epoch"], saved["best"], saved["stale"])
 
 
 def _cpu_copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in copy.copy(module.state_dict()).items()}
+
+
+def _seeded_states(seed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The global CPU (and CUDA) RNG states that ``torch.manual_seed(seed)`` would set."""
+    cpu = torch.Generator().manual_seed(seed).get_state()
+    if device.type != "cuda":
+        return cpu, torch.empty(0)
+    return cpu, torch.Generator(device=device).manual_seed(seed).get_state()

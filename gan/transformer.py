@@ -14,13 +14,13 @@ Per feature column (the target is not encoded: it is the generator's condition):
   real frequencies; an identifier-like column is refused.
 
 Decoding clips numbers to the observed range, rounds integers and restores datetimes and
-dtypes. The fitted state is plain JSON (``to_dict`` / ``from_dict``): nothing is pickled.
+dtypes. The fitted state is one frozen record per column (``gan.columns``), stored as plain
+JSON (``to_dict`` / ``from_dict``): nothing is pickled.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,17 +28,21 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.types import pandas_dtype
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture
 
-from gan.config import GanConfig
-from gan.errors import ColumnTooWideError, ModelFileError
-
-NUMERIC_KINDS = ("continuous", "integer", "datetime")
-MODE_WEIGHT_FLOOR = 0.005  # mixture components lighter than this are dropped
-QUANTILE_POINTS = 1001
-UNREPRESENTED_SHARE = 0.001  # above this share of out-of-mode values, use quantiles instead
-SCALE = 4.0  # a value's offset within its mode is measured in units of 4 standard deviations
+from rebalance.core.errors import ModelFileError
+from rebalance.gan.columns import (
+    NUMERIC_KINDS,
+    SCALE,
+    CategoricalColumn,
+    Column,
+    ContinuousColumn,
+    GaussianModes,
+    column_from_dict,
+    fit_categorical,
+    fit_continuous,
+    to_float,
+)
+from rebalance.gan.config import GanConfig
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Span:
 
 
 class TabularTransformer:
+    """Fitted attributes: ``columns_`` (one record per column, in frame order),
+    ``column_spans_`` (each column's blocks in the encoded row, in the column's own order),
+    ``spans_`` (all blocks, in row order), ``width_`` and ``n_scalars_``."""
+
     def __init__(self, config: GanConfig | None = None) -> None:
         self.config = config or GanConfig()
 
@@ -60,116 +68,35 @@ class TabularTransformer:
         self, frame: pd.DataFrame, types: Mapping[str, str], seed: int = 0
     ) -> TabularTransformer:
         rng = np.random.default_rng(seed)
-        self.columns_: list[dict[str, Any]] = []
+        columns: list[Column] = []
         for name in frame.columns:
             kind = types[name]
             if kind in NUMERIC_KINDS:
-                self.columns_.append(self._fit_numeric(name, kind, frame[name], rng))
+                columns.append(fit_continuous(name, kind, frame[name], self.config, rng))
             else:
-                self.columns_.append(self._fit_categorical(name, kind, frame[name]))
-        self._layout()
+                columns.append(fit_categorical(name, kind, frame[name], self.config))
+        self._place(tuple(columns))
         return self
 
-    def _fit_numeric(
-        self, name: str, kind: str, column: pd.Series, rng: np.random.Generator
-    ) -> dict[str, Any]:
-        values = _to_float(column, kind)
-        present = values[~np.isnan(values)]
-        state: dict[str, Any] = {
-            "name": name,
-            "kind": kind,
-            "missing": bool(len(present) < len(values)),
-            "low": float(present.min()) if len(present) else 0.0,
-            "high": float(present.max()) if len(present) else 0.0,
-            "dtype": str(column.dtype),
-        }
-        if kind == "datetime":
-            state["step"] = _time_step(present)
-        if len(present) == 0:
-            state.update(mode="constant")
-            return state
-        if self.config.continuous_mode == "quantile" or np.unique(present[:1000]).size == 1:
-            grid = np.linspace(0.0, 1.0, QUANTILE_POINTS)
-            state.update(mode="quantile", quantiles=np.quantile(present, grid).tolist())
-            return state
-        sample = present
-        if len(present) > self.config.gmm_fit_rows:
-            sample = rng.choice(present, size=self.config.gmm_fit_rows, replace=False)
-        mixture = BayesianGaussianMixture(
-            n_components=min(self.config.max_modes, len(np.unique(sample))),
-            weight_concentration_prior_type="dirichlet_process",
-            weight_concentration_prior=0.001,
-            max_iter=100,
-            n_init=1,
-            random_state=int(rng.integers(2**31 - 1)),
-        )
-        with warnings.catch_warnings():
-            # max_iter is kept low on purpose (as in CTGAN); an unconverged fit is still usable.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            mixture.fit(sample.reshape(-1, 1))
-        keep = mixture.weights_ > MODE_WEIGHT_FLOOR
-        if not keep.any():
-            keep[np.argmax(mixture.weights_)] = True
-        weights = mixture.weights_[keep]
-        means = mixture.means_.ravel()[keep]
-        stds = np.sqrt(mixture.covariances_.ravel()[keep]).clip(1e-6)
-        # Values no mode can represent (a spike the subsample missed, e.g. a capped maximum)
-        # would be clipped on decode: such a column is better served by quantiles.
-        unrepresented = np.abs((present[:, None] - means) / (SCALE * stds)).min(axis=1) > 0.99
-        if unrepresented.mean() > UNREPRESENTED_SHARE:
-            grid = np.linspace(0.0, 1.0, QUANTILE_POINTS)
-            state.update(mode="quantile", quantiles=np.quantile(present, grid).tolist())
-            return state
-        state.update(
-            mode="gmm",
-            means=means.tolist(),
-            stds=stds.tolist(),
-            weights=(weights / weights.sum()).tolist(),
-        )
-        return state
-
-    def _fit_categorical(self, name: str, kind: str, column: pd.Series) -> dict[str, Any]:
-        counts = column.value_counts(dropna=True)
-        state: dict[str, Any] = {
-            "name": name,
-            "kind": kind,
-            "missing": bool(column.isna().any()),
-            "dtype": str(column.dtype),
-            "rare": [],
-            "rare_weights": [],
-        }
-        limit = self.config.max_categories
-        if len(counts) > limit:
-            covered = counts.iloc[: limit - 1].sum() / max(counts.sum(), 1)
-            if covered < 0.5:
-                raise ColumnTooWideError(
-                    f"column {name!r}: expected at most {limit} categories (or frequent ones "
-                    f"covering half the rows), found {len(counts)} distinct values in "
-                    f"{len(column)} rows; drop it (an identifier?) or raise max_categories"
-                )
-            rare = counts.iloc[limit - 1 :]
-            state["rare"] = [_plain(v) for v in rare.index]
-            state["rare_weights"] = (rare / rare.sum()).tolist()
-            counts = counts.iloc[: limit - 1]
-        state["levels"] = [_plain(v) for v in counts.index]
-        return state
-
-    def _layout(self) -> None:
+    def _place(self, columns: tuple[Column, ...]) -> None:
         """Place every block of every column in the encoded row: all tanh scalars first, then
         the one-hot blocks grouped by width, so the generator's output activations work on
         contiguous slices (views) instead of gathers and scatters."""
         blocks = []
-        for col in self.columns_:
-            col["spans"] = [[0, 0] for _ in _widths(col)]
-            for position, (activation, width) in enumerate(_widths(col)):
-                blocks.append((activation != "tanh", width, col, position, activation))
+        for index, col in enumerate(columns):
+            for position, (activation, width) in enumerate(col.widths()):
+                blocks.append((activation != "tanh", width, index, position, activation))
         blocks.sort(key=lambda block: (block[0], block[1]))  # stable: column order within a group
+        placed: list[dict[int, Span]] = [{} for _ in columns]
         spans: list[Span] = []
         start = 0
-        for _, width, col, position, activation in blocks:
-            col["spans"][position] = [start, width]
-            spans.append(Span(start, width, activation))
+        for _, width, index, position, activation in blocks:
+            span = Span(start, width, activation)
+            placed[index][position] = span
+            spans.append(span)
             start += width
+        self.columns_ = columns
+        self.column_spans_ = tuple(tuple(p[i] for i in range(len(p))) for p in placed)
         self.spans_ = spans
         self.width_ = start
         self.n_scalars_ = sum(span.activation == "tanh" for span in spans)
@@ -181,37 +108,26 @@ class TabularTransformer:
         rng = np.random.default_rng(seed)
         out = np.zeros((len(frame), self.width_), dtype=np.float32)
         rows = np.arange(len(frame))
-        for col in self.columns_:
-            column = frame[col["name"]]
-            blocks = col["spans"]
-            if col["kind"] in NUMERIC_KINDS:
-                values = _to_float(column, col["kind"])
-                gaps = np.isnan(values)
-                filled = np.where(gaps, col["low"], values)
-                scalar_at = blocks[0][0]
-                if col["mode"] == "gmm":
-                    modes, scalar = _encode_in_modes(filled, col, rng)
-                    out[rows, blocks[1][0] + modes] = 1.0
-                elif col["mode"] == "quantile":
-                    scalar = 2.0 * _quantile_position(filled, np.asarray(col["quantiles"])) - 1.0
-                else:
-                    scalar = np.zeros(len(filled))
-                bound = 0.99 if col["mode"] == "gmm" else 1.0  # tanh targets
-                out[:, scalar_at] = np.clip(np.where(gaps, 0.0, scalar), -bound, bound)
-                if col["missing"]:
-                    out[rows, blocks[-1][0] + gaps.astype(int)] = 1.0
+        for col, spans in zip(self.columns_, self.column_spans_, strict=True):
+            column = frame[col.name]
+            if isinstance(col, CategoricalColumn):
+                out[rows, spans[0].start + _codes(column, col)] = 1.0
+                continue
+            values = to_float(column, col.kind)
+            gaps = np.isnan(values)
+            filled = np.where(gaps, col.low, values)
+            if col.modes is not None:
+                modes, scalar = _encode_in_modes(filled, col.modes, rng)
+                out[rows, spans[1].start + modes] = 1.0
+            elif col.quantiles is not None:
+                scalar = 2.0 * _quantile_position(filled, np.asarray(col.quantiles)) - 1.0
             else:
-                out[rows, blocks[0][0] + self._codes(column, col)] = 1.0
+                scalar = np.zeros(len(filled))
+            bound = 0.99 if col.modes is not None else 1.0  # tanh targets
+            out[:, spans[0].start] = np.clip(np.where(gaps, 0.0, scalar), -bound, bound)
+            if col.missing:
+                out[rows, spans[-1].start + gaps.astype(int)] = 1.0
         return out
-
-    def _codes(self, column: pd.Series, col: dict[str, Any]) -> np.ndarray:
-        levels = col["levels"]
-        codes = pd.Categorical(column.astype(object), categories=levels).codes.astype(np.int64)
-        absent = column.isna().to_numpy()
-        unseen = (codes < 0) & ~absent  # a grouped rare level, or one never seen in fit
-        codes[unseen] = len(levels) if col["rare"] else 0
-        codes[absent] = len(levels) + bool(col["rare"]) if col["missing"] else 0
-        return codes
 
     # ---- decoding --------------------------------------------------------------------------
 
@@ -237,114 +153,134 @@ class TabularTransformer:
         rng = np.random.default_rng(seed)
         code_at = {span.start: j for j, span in enumerate(self._softmax_spans())}
         out: dict[str, Any] = {}
-        for col in self.columns_:
-            blocks = col["spans"]
-            if col["kind"] not in NUMERIC_KINDS:
-                out[col["name"]] = self._levels(codes[:, code_at[blocks[0][0]]], col, rng)
+        for col, spans in zip(self.columns_, self.column_spans_, strict=True):
+            span_codes = [codes[:, code_at[s.start]] for s in spans if s.activation != "tanh"]
+            if isinstance(col, CategoricalColumn):
+                out[col.name] = _levels(span_codes[0], col, rng)
                 continue
-            scalar = np.clip(scalars[:, blocks[0][0]].astype(np.float64), -1.0, 1.0)
-            if col["mode"] == "gmm":
-                modes = codes[:, code_at[blocks[1][0]]]
-                means, stds = np.asarray(col["means"]), np.asarray(col["stds"])
-                values = scalar * SCALE * stds[modes] + means[modes]
-            elif col["mode"] == "quantile":
-                values = _on_quantile_grid((scalar + 1.0) / 2.0, np.asarray(col["quantiles"]))
-            else:
-                values = np.full(len(scalar), col["low"])
-            low, high = col["low"], col["high"]
-            if bounds and col["name"] in bounds:
-                low, high = max(low, bounds[col["name"]][0]), min(high, bounds[col["name"]][1])
-            values = np.clip(values, low, high)
-            if col["kind"] == "datetime":
-                values = np.round(values / col["step"]) * col["step"]
-            elif col["kind"] == "integer":
-                values = np.round(values)
-            if col["missing"]:
-                values[codes[:, code_at[blocks[-1][0]]] == 1] = np.nan
-            out[col["name"]] = _from_float(values, col)
+            scalar = np.clip(scalars[:, spans[0].start].astype(np.float64), -1.0, 1.0)
+            low, high = col.low, col.high
+            if bounds and col.name in bounds:
+                low, high = max(low, bounds[col.name][0]), min(high, bounds[col.name][1])
+            out[col.name] = _decode_number(col, scalar, span_codes, low, high)
         return pd.DataFrame(out)
 
     def _softmax_spans(self) -> list[Span]:
         return self.spans_[self.n_scalars_ :]
 
-    def _levels(self, codes: np.ndarray, col: dict[str, Any], rng: np.random.Generator) -> Any:
-        """Category codes to values: the levels, then (if any) ``other``, then ``missing``."""
-        n_levels = len(col["levels"])
-        missing_code = n_levels + (1 if col["rare"] else 0)
-        # a new array, so the edits below leave the caller's codes alone
-        codes = np.minimum(codes, missing_code if col["missing"] else missing_code - 1)
-        missing = codes == missing_code
-        categories = list(col["levels"])
-        if col["rare"]:
-            # ``other`` is drawn back as one of the grouped levels, by their real frequencies
-            other = codes == n_levels
-            codes[other] = n_levels + rng.choice(
-                len(col["rare"]), size=int(other.sum()), p=col["rare_weights"]
-            )
-            categories += col["rare"]
-        codes[missing] = -1
-        dtype = pandas_dtype(col["dtype"])
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
-            # one C++ take instead of building a Python object per row
-            taken = pa.array(categories, type=pa.large_string()).take(
-                pa.array(codes, mask=codes < 0)
-            )
-            return pd.array(taken, dtype=dtype)
-        values = np.asarray([*categories, None], dtype=object)[codes]  # code -1: the None
-        series = pd.Series(values, dtype=object)
-        if col["kind"] == "boolean":
-            return series.astype("boolean")
-        return series.where(series.notna(), np.nan).astype(dtype)
-
     # ---- persistence -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {"config": self.config.to_dict(), "columns": self.columns_}
+        """Plain JSON: each column's record, with where its blocks sit in the encoded row
+        (``spans``: [start, width] pairs; recomputed on load, and checked against it)."""
+        columns = [
+            {**col.to_dict(), "spans": [[span.start, span.width] for span in spans]}
+            for col, spans in zip(self.columns_, self.column_spans_, strict=True)
+        ]
+        return {"config": self.config.to_dict(), "columns": columns}
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> TabularTransformer:
+    def from_dict(cls, state: Mapping[str, Any]) -> TabularTransformer:
         try:
             config = GanConfig.from_params(state["config"])
-            transformer = cls(config)
-            transformer.columns_ = list(state["columns"])
-        except (KeyError, TypeError) as exc:
+            columns = tuple(column_from_dict(column) for column in state["columns"])
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(
                 f"expected a transformer state, found a malformed one ({exc})"
             ) from None
-        transformer._layout()
+        transformer = cls(config)
+        transformer._place(columns)
+        for column, spans in zip(state["columns"], transformer.column_spans_, strict=True):
+            expected = [[span.start, span.width] for span in spans]
+            if "spans" in column and column["spans"] != expected:
+                raise ModelFileError(
+                    f"column {column['name']!r}: expected spans {expected} (its layout in the "
+                    f"encoded row), found {column['spans']}"
+                )
         return transformer
 
 
-def _widths(col: dict[str, Any]) -> list[tuple[str, int]]:
-    if col["kind"] in NUMERIC_KINDS:
-        widths = [("tanh", 1)]
-        if col["mode"] == "gmm":
-            widths.append(("softmax", len(col["means"])))
-        if col["missing"]:
-            widths.append(("softmax", 2))
-        return widths
-    n = len(col["levels"]) + (1 if col["rare"] else 0) + (1 if col["missing"] else 0)
-    return [("softmax", max(n, 1))]
+def _codes(column: pd.Series, col: CategoricalColumn) -> np.ndarray:
+    codes = pd.Categorical(column.astype(object), categories=col.levels).codes.astype(np.int64)
+    absent = column.isna().to_numpy()
+    unseen = (codes < 0) & ~absent  # a grouped rare level, or one never seen in fit
+    codes[unseen] = 0 if col.other_code is None else col.other_code
+    codes[absent] = col.missing_code if col.missing else 0
+    return codes
+
+
+def _levels(codes: np.ndarray, col: CategoricalColumn, rng: np.random.Generator) -> Any:
+    """Category codes to values: the levels, then (if any) ``other``, then ``missing``."""
+    missing_code = col.missing_code
+    # a new array, so the edits below leave the caller's codes alone
+    codes = np.minimum(codes, missing_code if col.missing else missing_code - 1)
+    missing = codes == missing_code
+    categories = list(col.levels)
+    if col.rare is not None:
+        # ``other`` is drawn back as one of the grouped levels, by their real frequencies
+        other = codes == col.other_code
+        codes[other] = len(col.levels) + rng.choice(
+            len(col.rare.levels), size=int(other.sum()), p=col.rare.weights
+        )
+        categories += col.rare.levels
+    codes[missing] = -1
+    dtype = pandas_dtype(col.dtype)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
+        # one C++ take instead of building a Python object per row
+        taken = pa.array(categories, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+        return pd.array(taken, dtype=dtype)
+    values = np.asarray([*categories, None], dtype=object)[codes]  # code -1: the None
+    series = pd.Series(values, dtype=object)
+    if col.kind == "boolean":
+        return series.astype("boolean")
+    return series.where(series.notna(), np.nan).astype(dtype)
+
+
+def _decode_number(
+    col: ContinuousColumn,
+    scalar: np.ndarray,
+    codes: Sequence[np.ndarray],
+    low: float,
+    high: float,
+) -> Any:
+    """One numeric column from its scalar in [-1, 1] and the codes of its one-hot spans (the
+    mode, if any, then the missing indicator, if any), clipped to [low, high]."""
+    if col.modes is not None:
+        modes = codes[0]
+        means, stds = np.asarray(col.modes.means), np.asarray(col.modes.stds)
+        values = scalar * SCALE * stds[modes] + means[modes]
+    elif col.quantiles is not None:
+        values = _on_quantile_grid((scalar + 1.0) / 2.0, np.asarray(col.quantiles))
+    else:
+        values = np.full(len(scalar), col.low)
+    values = np.clip(values, low, high)
+    if col.kind == "datetime" and col.step is not None:
+        values = np.round(values / col.step) * col.step
+    elif col.kind == "integer":
+        values = np.round(values)
+    if col.missing:
+        values[codes[-1] == 1] = np.nan
+    return _from_float(values, col)
 
 
 def _encode_in_modes(
-    values: np.ndarray, col: dict[str, Any], rng: np.random.Generator
+    values: np.ndarray, modes: GaussianModes, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's mode, drawn from its posterior, and its scaled offset in that mode; all rows
     at once. A draw whose offset would be clipped is moved to the mode that represents the value
     best, so decoding reproduces it."""
-    means, stds, weights = (np.asarray(col[k]) for k in ("means", "stds", "weights"))
+    means, stds, weights = (np.asarray(v) for v in (modes.means, modes.stds, modes.weights))
     # (n_rows, n_modes) scaled offsets and log posterior (up to a per-row constant)
     offsets = (values[:, None] - means) / (SCALE * stds)
     log_post = np.log(weights) - np.log(stds) - 8.0 * offsets**2
     log_post -= log_post.max(axis=1, keepdims=True)
     cumulative = np.cumsum(np.exp(log_post), axis=1)
     draws = rng.random(len(values)) * cumulative[:, -1]
-    modes = np.minimum((cumulative < draws[:, None]).sum(axis=1), len(means) - 1)
+    chosen = np.minimum((cumulative < draws[:, None]).sum(axis=1), len(means) - 1)
     rows = np.arange(len(values))
-    clipped = np.abs(offsets[rows, modes]) > 0.99
-    modes[clipped] = np.abs(offsets[clipped]).argmin(axis=1)
-    return modes, offsets[rows, modes]
+    clipped = np.abs(offsets[rows, chosen]) > 0.99
+    chosen[clipped] = np.abs(offsets[clipped]).argmin(axis=1)
+    return chosen, offsets[rows, chosen]
 
 
 def _quantile_position(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
@@ -373,37 +309,12 @@ def _on_quantile_grid(position: np.ndarray, quantiles: np.ndarray) -> np.ndarray
     return quantiles[below] + (scaled - below) * (quantiles[below + 1] - quantiles[below])
 
 
-def _time_step(nanoseconds: np.ndarray) -> float:
-    """The coarsest of day/hour/minute/second that every timestamp is a multiple of."""
-    for step in (86_400e9, 3_600e9, 60e9, 1e9):
-        if np.all(np.mod(nanoseconds, step) == 0):
-            return step
-    return 1.0
-
-
-def _to_float(column: pd.Series, kind: str) -> np.ndarray:
-    if kind == "datetime":
-        ns = pd.to_datetime(column).astype("datetime64[ns]")
-        values = ns.to_numpy().astype("int64").astype(np.float64)
-        return np.where(ns.isna().to_numpy(), np.nan, values)
-    return (
-        pd.to_numeric(column, errors="coerce")
-        .astype("Float64")
-        .to_numpy(np.float64, na_value=np.nan)
-    )
-
-
-def _from_float(values: np.ndarray, col: dict[str, Any]) -> Any:
-    if col["kind"] == "datetime":
-        return pd.to_datetime(values, unit="ns").astype(col["dtype"])
-    if col["kind"] == "integer":
-        if col["dtype"].startswith(("int", "uint")) and not np.isnan(values).any():
-            return values.astype(col["dtype"])
-        as_int = pd.array(values, dtype="Float64").astype("Int64")
-        return as_int if col["dtype"] == "Int64" else as_int.astype(col["dtype"])
-    return values.astype(col["dtype"]) if col["dtype"].startswith("float") else values
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe level (numpy scalars to Python)."""
-    return value.item() if hasattr(value, "item") else value
+def _from_float(values: np.ndarray, col: ContinuousColumn) -> Any:
+    if col.kind == "datetime":
+        return pd.to_datetime(values, unit="ns").astype(col.dtype)
+    if col.kind == "integer":
+        if col.dtype.startswith(("int", "uint")) and not np.isnan(values).any():
+            return values.astype(col.dtype)
+        as_int: Any = pd.array(values, dtype="Float64").astype("Int64")
+        return as_int if col.dtype == "Int64" else as_int.astype(col.dtype)
+    return values.astype(col.dtype) if col.dtype.startswith("float") else values

@@ -1,13 +1,36 @@
-"""rebalance: balance imbalanced tabular data as a Prefect pipeline stage."""
+"""rebalance: balance imbalanced tabular data with validated synthetic rows.
 
-__version__ = "0.1.0"
+Two ways in:
 
-import os as _os
+- ``rebalance.balance(frame, target=..., method=...)``: the Python API, no Prefect involved.
+- ``rebalance.GANOverSampler``: the conditional GAN as an imbalanced-learn sampler.
 
-# OpenMP threads spin only briefly before they sleep. torch and scikit-learn each bring an
-# OpenMP runtime; with libgomp's default spin, threads of one starve the other (and any other
-# process) on a small busy machine. Measured on 2 cores, gate unit tests: default spin 8.4 s
-# idle / 133 s busy; PASSIVE 34 s / 32 s; 10,000 spins 7.6 s / 40 s. Set before either library
-# loads; the user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
-if "OMP_WAIT_POLICY" not in _os.environ:
-    _os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+The command line (``rebalance run``, ``serve``) runs the same stages as Prefect flows.
+Importing this package is cheap and changes nothing in the process: the heavy modules (torch,
+Prefect) load on first use of a name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from rebalance.core.version import __version__
+
+if TYPE_CHECKING:
+    from rebalance.api import BalanceResult, balance
+    from rebalance.gan.imblearn import GANOverSampler
+
+_LAZY = {
+    "balance": "rebalance.api",
+    "BalanceResult": "rebalance.api",
+    "GANOverSampler": "rebalance.gan.imblearn",
+}
+
+__all__ = ["BalanceResult", "GANOverSampler", "__version__", "balance"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'rebalance' has no attribute {name!r}")

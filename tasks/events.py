@@ -8,8 +8,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
-from rebalance import events
-from tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
+from rebalance.core import events
+from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
 
 
 @task(

@@ -3,18 +3,21 @@ transient I/O faults only."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from rebalance import publish as publishing
-from rebalance.config import DatasetSpec
-from rebalance.ingest import RawTable, read_raw
-from tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
+from rebalance.core import publish as publishing
+from rebalance.core.config import DatasetSpec, RebalanceConfig
+from rebalance.core.errors import GateError
+from rebalance.core.ingest import RawTable, read_raw
+from rebalance.core.publication import RunSummary, summary_of_manifest
+from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
 
 IO_OPTIONS: dict[str, Any] = {
     "retries": IO_RETRIES,
@@ -29,9 +32,50 @@ def ingest(spec: DatasetSpec) -> RawTable:
     return read_raw(spec)
 
 
+@task(name="find-published", **IO_OPTIONS)
+def find_published(config: RebalanceConfig, version: str) -> RunSummary | None:
+    """The summary of this content key's version if it is already published (``latest`` is
+    pointed back at it), else None."""
+    root, dataset = config.output.root, config.dataset.name
+    folder = publishing.find_version(root, dataset, version)
+    if folder is None:
+        return None
+    publishing.move_latest(folder.parent.parent, version)
+    get_run_logger().info("input and config unchanged: version %s is already published", version)
+    return summary_of_manifest(dataset, version, str(folder), publishing.read_manifest(folder))
+
+
+@task(name="stop-if-refused", **IO_OPTIONS)
+def stop_if_refused(config: RebalanceConfig, version: str) -> None:
+    """The same input and config were refused before: say so instead of training again."""
+    root, dataset = config.output.root, config.dataset.name
+    record = publishing.read_refusal(root, dataset, version)
+    if record is None:
+        return
+    decision = record.get("decision", {})
+    failures = decision.get("failures") or [decision.get("reason", "see the report")]
+    raise GateError(
+        dataset,
+        str(decision.get("evaluated", config.balance.method)),
+        [f"already refused for this input and config: {failures[0]}", *failures[1:]],
+        str(publishing.refusal_dir(root, dataset, version)),
+    )
+
+
 @task(name="write-quarantine", **IO_OPTIONS)
-def write_quarantine(root: str, dataset: str, fingerprint: str, rows: pd.DataFrame) -> str:
-    return str(publishing.write_quarantine(root, dataset, fingerprint, rows))
+def write_quarantine(config: RebalanceConfig, fingerprint: str, rows: pd.DataFrame) -> str | None:
+    """Quarantined rows beside the output (None when there are none)."""
+    if rows.empty:
+        return None
+    path = publishing.write_quarantine(config.output.root, config.dataset.name, fingerprint, rows)
+    get_run_logger().warning("%d row(s) quarantined to %s", len(rows), path)
+    return str(path)
+
+
+@task(name="discard-work", **IO_OPTIONS)
+def discard_work(folder: str) -> None:
+    """Drop a run's scratch files (GAN checkpoints) once it has published or been refused."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @task(name="publish", **IO_OPTIONS)

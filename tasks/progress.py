@@ -1,17 +1,15 @@
-"""A Prefect progress artifact that follows GAN training."""
+"""A Prefect progress artifact that follows a sampler's training."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
+from typing import cast
 from uuid import UUID
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
-from gan.progress import EtaClock, describe
-
-if TYPE_CHECKING:  # torch is imported only when a GAN actually trains
-    from gan.trainer import EpochStats
+from rebalance.core.progress import EtaClock, describe
+from rebalance.core.samplers.base import TrainingProgress
 
 
 class PrefectProgress:
@@ -23,7 +21,7 @@ class PrefectProgress:
         self.first_epoch: int | None = None
         self.last_write = 0.0
 
-    def __call__(self, stats: EpochStats) -> None:
+    def __call__(self, stats: TrainingProgress) -> None:
         if self.first_epoch is None:
             self.first_epoch = stats.epoch - 1
         now = time.perf_counter()

@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect.tasks import exponential_backoff
 
-from rebalance.errors import RebalanceError
+from rebalance.core.errors import RebalanceError
 
 # Missing files and permissions do not fix themselves; other OS/network errors may.
 PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)

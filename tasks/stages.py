@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from contextlib import nullcontext
 from typing import Any
 
 import pandas as pd
@@ -12,19 +11,20 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
-from data_contracts.input_contract import validate_input
-from gan.progress import TerminalBar
-from rebalance.balance import fit_oversampler, generate_synthetic
-from rebalance.columns import TypedTable, check_quarantine_share, type_table
-from rebalance.config import BalanceConfig, ContractConfig, DatasetSpec
-from rebalance.errors import RebalanceError
-from rebalance.ingest import RawTable
-from rebalance.plan import BalancePlan, make_plan
-from rebalance.profile import build_profile, class_counts, column_rows, profile_markdown
-from rebalance.samplers import Oversampler
-from rebalance.split import stratified_split
-from tasks.io import artifact_key
-from tasks.progress import PrefectProgress
+from rebalance.core.balance import fit_oversampler, generate_synthetic
+from rebalance.core.columns import TypedTable, check_quarantine_share, type_table
+from rebalance.core.config import BalanceConfig, ColumnType, ContractConfig, DatasetSpec
+from rebalance.core.errors import RebalanceError
+from rebalance.core.ingest import RawTable
+from rebalance.core.plan import BalancePlan, make_plan
+from rebalance.core.profile import build_profile, class_counts, column_rows, profile_markdown
+from rebalance.core.progress import TerminalBar
+from rebalance.core.samplers import Oversampler, SamplerTraits, sampler_class
+from rebalance.core.samplers.base import ProgressListener
+from rebalance.core.split import stratified_split
+from rebalance.data_contracts.input_contract import validate_input
+from rebalance.tasks.io import artifact_key
+from rebalance.tasks.progress import PrefectProgress
 
 STAGE_OPTIONS: dict[str, Any] = {"retries": 0, "cache_policy": NO_CACHE}
 GPU_LIMIT = "gpu"
@@ -89,7 +89,7 @@ def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-# A retried GAN training resumes from the checkpoint in the run's work folder.
+# A retried training resumes from the checkpoint in the run's work folder.
 @task(
     name="fit-sampler",
     retries=1,
@@ -99,34 +99,32 @@ def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
 )
 def fit_sampler(
     train: pd.DataFrame,
-    table: TypedTable,
+    types: dict[str, ColumnType],
     spec: DatasetSpec,
     balance: BalanceConfig,
     work_dir: str | None = None,
 ) -> Oversampler | None:
-    if balance.method == "gan" and work_dir and "checkpoint_dir" not in balance.params:
-        # checkpoints live beside the output, keyed by version, so a retried run resumes
-        params = {**balance.params, "checkpoint_dir": str(Path(work_dir) / "gan")}
-        balance = balance.model_copy(update={"params": params})
-    bar = TerminalBar()
-    listeners: list[Callable[[Any], None]] = [
-        bar,
-        PrefectProgress(artifact_key(spec.name, "training")),
-    ]
-    if balance.method == "gan":
-        # one GAN training per GPU: the "gpu" global limit, when the server has one
-        with concurrency(GPU_LIMIT, occupy=1, strict=False):
-            sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
-    else:
-        sampler = fit_oversampler(train, spec.target, table.types, balance, listeners)
-    history = getattr(getattr(sampler, "model_", None), "history_", None)
-    if history is not None:
-        get_run_logger().info(
-            "GAN trained %d epoch(s), best at epoch %s%s",
-            len(history.critic_loss),
-            history.best_epoch,
-            f", stopped early at {history.stopped_early_at}" if history.stopped_early_at else "",
+    """Fit ``balance.method`` on the train part (None for ``none``)."""
+    method = balance.method
+    traits = sampler_class(method).traits if method != "none" else SamplerTraits()
+    listeners: list[ProgressListener] = []
+    if traits.trains:
+        listeners = [TerminalBar(), PrefectProgress(artifact_key(spec.name, "training"))]
+    # one accelerator-bound fit per GPU: the "gpu" global limit, when the server has one
+    slot = concurrency(GPU_LIMIT, occupy=1, strict=False) if traits.uses_accelerator else None
+    with slot or nullcontext():
+        sampler = fit_oversampler(
+            train,
+            spec.target,
+            types,
+            method,
+            balance.seed,
+            balance.params,
+            work_dir=work_dir if traits.checkpoints else None,
+            progress=listeners,
         )
+    if sampler is not None and (summary := sampler.training_summary()):
+        get_run_logger().info(summary)
     return sampler
 
 

@@ -1,20 +1,20 @@
-"""Validation tasks: thin wrappers over ``rebalance.validation``. Deterministic: no retries."""
+"""Validation tasks: thin wrappers over ``rebalance.core.validation`` and the synthetic-data
+contract. Deterministic: no retries."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from rebalance.config import ColumnType, RebalanceConfig
-from rebalance.plan import BalancePlan
-from rebalance.validation import report as reporting
-from rebalance.validation.evaluate import ValidationContext, evaluate_candidate, prepare
-from rebalance.validation.gate import CandidateResult, GateDecision, decide
-from tasks.io import artifact_key
-from tasks.stages import STAGE_OPTIONS
+from rebalance.core.config import ColumnType, RebalanceConfig
+from rebalance.core.plan import BalancePlan
+from rebalance.core.validation import report as reporting
+from rebalance.core.validation.evaluate import ValidationContext, prepare
+from rebalance.core.validation.gate import CandidateResult, GateDecision, decide
+from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
+from rebalance.tasks.io import artifact_key
+from rebalance.tasks.stages import STAGE_OPTIONS
 
 
 @task(name="prepare-validation", **STAGE_OPTIONS)
@@ -45,7 +45,7 @@ def prepare_validation(
 def validate(
     context: ValidationContext, method: str, synthetic: pd.DataFrame | None
 ) -> CandidateResult:
-    result = evaluate_candidate(context, method, synthetic)
+    result = evaluate_with_contract(context, method, synthetic)
     failures = result.failures()
     get_run_logger().info(
         "%s: holdout minority F1 %.3f, %d check(s), %d failed%s",
@@ -92,34 +92,3 @@ def gate_markdown(
         f"{decision.reason}\n{failures}\n\n"
         f"| candidate | gate | holdout minority F1 | failed checks |\n|---|---|---:|---:|\n{rows}\n"
     )
-
-
-def validation_record(
-    decision: GateDecision,
-    context: ValidationContext,
-    candidates: dict[str, CandidateResult],
-    config: RebalanceConfig,
-) -> dict[str, Any]:
-    """The full validation result: ``_validation.json`` beside the version."""
-    return {
-        "decision": decision.as_dict(),
-        "baseline": context.baseline.as_dict(),
-        "threshold_tuned": context.tuned.as_dict() if context.tuned else None,
-        "candidates": {method: c.as_dict() for method, c in candidates.items()},
-        "thresholds": config.validation.thresholds.model_dump(),
-        "classifier": config.validation.classifier.model_dump(),
-    }
-
-
-def validation_metadata(record: dict[str, Any]) -> dict[str, Any]:
-    """The compact part that every published Parquet file carries in its metadata."""
-    return {
-        "decision": record["decision"],
-        "baseline": record["baseline"],
-        "threshold_tuned": record["threshold_tuned"],
-        "candidates": {
-            method: {k: c[k] for k in ("passed", "synthetic_rows", "utility", "metrics")}
-            for method, c in record["candidates"].items()
-        },
-        "thresholds": record["thresholds"],
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rebalance.samplers.base import Oversampler
+from rebalance.core.samplers.base import Oversampler
 
 
 class NoiseOversampler(Oversampler):

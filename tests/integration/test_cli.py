@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rebalance.cli import main
-from tests.conftest import EXAMPLE_SPECS, shared_file
+from tests.support import EXAMPLE_SPECS, shared_file
 
 REPO = Path(__file__).resolve().parents[2]
 

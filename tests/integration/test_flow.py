@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.rebalance_flow import rebalance
-from rebalance import publish
-from rebalance.errors import ContractError, InputError, QuarantineError
-from tests.conftest import make_config, mixed_frame, write_csv
+from rebalance.core import publish
+from rebalance.core.errors import ContractError, InputError, QuarantineError
+from rebalance.flows.rebalance_flow import rebalance
+from tests.support import make_config, mixed_frame, write_csv
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -76,7 +76,7 @@ def test_quarantine_is_written_and_enforced(tmp_path: Path) -> None:
 def test_reading_is_retried_on_transient_faults_only(
     toy_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rebalance import ingest
+    from rebalance.core import ingest
 
     real_read = ingest.read_bytes
     calls: list[str] = []

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from data_contracts.input_contract import validate_input
-from flows.rebalance_flow import rebalance
-from gan.config import GanConfig
-from gan.model import ConditionalTabularGAN
-from rebalance import publish
-from rebalance.columns import type_table
-from rebalance.config import RebalanceConfig, load_config
-from rebalance.ingest import read_raw
-from tests.conftest import EXAMPLE_SPECS, make_config, shared_file
+from rebalance.core import publish
+from rebalance.core.columns import type_table
+from rebalance.core.config import RebalanceConfig, load_config
+from rebalance.core.ingest import read_raw
+from rebalance.data_contracts.input_contract import validate_input
+from rebalance.flows.rebalance_flow import rebalance
+from rebalance.gan.config import GanConfig
+from rebalance.gan.model import ConditionalTabularGAN
+from tests.support import EXAMPLE_SPECS, make_config, shared_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -31,10 +31,9 @@ SPECS = {
 
 
 def gan_config(name: str, root: Path) -> RebalanceConfig:
-    config = load_config(EXAMPLE_SPECS / f"{name}.yaml")
+    config = load_config(EXAMPLE_SPECS / f"{name}.yaml").with_overrides(method="gan", params=QUICK)
     return config.model_copy(
         update={
-            "balance": config.balance.model_copy(update={"method": "gan", "params": QUICK}),
             "validation": config.validation.model_copy(update={"enabled": False}),
             "output": config.output.model_copy(update={"root": str(root)}),
         }
@@ -69,7 +68,7 @@ def test_tiny_gan_fit_on_adult_passes_the_input_schema(tmp_path: Path) -> None:
     config = load_config(EXAMPLE_SPECS / "adult.yaml")
     table = type_table(read_raw(config.dataset), config.dataset)
     model = ConditionalTabularGAN(GanConfig(epochs=3)).fit(table.frame, "income", table.types)
-    rows = model.sample(3000, ">50K")
+    rows = model.sample(">50K", 3000)
     assert rows.dtypes.to_dict() == table.frame.dtypes.to_dict()
     assert (rows["income"] == ">50K").all()
     results = validate_input(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gan.config import GanConfig
-from gan.model import ConditionalTabularGAN
-from rebalance.config import GateThresholds
-from rebalance.validation.gate import metric_checks
-from rebalance.validation.metrics import PRIVACY_METRICS
-from tests.conftest import MIXED_TYPES, mixed_frame
+from rebalance.core.config import GateThresholds
+from rebalance.core.validation.gate import metric_checks
+from rebalance.core.validation.privacy import PRIVACY_METRICS
+from rebalance.gan.config import GanConfig
+from rebalance.gan.model import ConditionalTabularGAN
+from tests.support import MIXED_TYPES, mixed_frame
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ def privacy_checks(epochs: int) -> dict[str, bool]:
         checkpoint_every=0,
     )
     model = ConditionalTabularGAN(config).fit(train, "label", MIXED_TYPES)
-    synthetic = model.sample(200, "yes").drop(columns="label")
+    synthetic = model.sample("yes", 200).drop(columns="label")
     values = {
         m.name: m.compute(real.reset_index(drop=True), synthetic, MIXED_TYPES, holdout=unseen)
         for m in PRIVACY_METRICS

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deployments.serve import start_server, stop_server
-from tests.conftest import mixed_frame
-from tests.integration.test_serve import free_port
+from rebalance.deployments.serve import start_server, stop_server
+from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

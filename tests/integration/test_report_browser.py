@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalance.samplers.smote import SmoteOversampler
-from rebalance.validation.evaluate import evaluate_candidate
-from rebalance.validation.gate import decide
-from rebalance.validation.report import ReportData, render
-from tests.conftest import MIXED_TYPES
-from tests.unit.test_validation_gate import context
+from rebalance.core.samplers.smote import SmoteOversampler
+from rebalance.core.validation.gate import decide
+from rebalance.core.validation.report import ReportData, render
+from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
+from tests.support import MIXED_TYPES
+from tests.support import validation_context as context
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +56,8 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ctx = context()
     sampler = SmoteOversampler(seed=0).fit(ctx.train, "label", MIXED_TYPES)
     rows = pd.concat([sampler.sample(k, n) for k, n in ctx.plan.to_generate.items()])
-    candidates = {"smote": evaluate_candidate(ctx, "smote", rows)}
-    candidates["none"] = evaluate_candidate(ctx, "none", None)
+    candidates = {"smote": evaluate_with_contract(ctx, "smote", rows)}
+    candidates["none"] = evaluate_with_contract(ctx, "none", None)
     history = {"critic_loss": [1.0, 0.5, 0.2], "generator_loss": [0.3, 0.2, 0.1]}
     data = ReportData(
         dataset="toy",
@@ -72,7 +72,7 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         target="label",
         train=ctx.train,
         synthetic={"smote": rows, "none": None},
-        history=history,
+        histories={"gan": history},
     )
     path = tmp_path_factory.mktemp("report") / "_report.html"
     path.write_text(render(data), encoding="utf-8")

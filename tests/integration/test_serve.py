@@ -22,17 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import mixed_frame
+from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
 
 WAIT = 240.0  # seconds per expected outcome
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(what: str, check: Callable[[], Any], log: Path) -> Any:
@@ -156,7 +150,7 @@ def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
             "emit",
             "rebalance.dataset.arrived",
             "--resource-id",
-            "rebalance.inbox.toy",
+            "rebalance.core.inbox.toy",
             "--payload",
             payload,
         ],

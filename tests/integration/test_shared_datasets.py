@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.rebalance_flow import rebalance
-from rebalance import publish
-from rebalance.config import RebalanceConfig, load_config
-from rebalance.errors import GateError
-from tests.conftest import EXAMPLE_SPECS, shared_file
+from rebalance.core import publish
+from rebalance.core.config import RebalanceConfig, load_config
+from rebalance.core.errors import GateError
+from rebalance.flows.rebalance_flow import rebalance
+from tests.support import EXAMPLE_SPECS, shared_file
 
 
 def mechanics_config(name: str, root: Path) -> RebalanceConfig:
@@ -64,7 +64,7 @@ def test_adult_missing_values_survive_as_missing(tmp_path: Path) -> None:
 
 def test_abalone_one_row_classes_fail_under_the_fail_policy(tmp_path: Path) -> None:
     shared_file("abalone.csv")
-    from rebalance.errors import PlanError
+    from rebalance.core.errors import PlanError
 
     config = load_config(EXAMPLE_SPECS / "abalone.yaml")
     strict = config.model_copy(

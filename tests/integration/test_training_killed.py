@@ -9,10 +9,10 @@ from pathlib import Path
 
 import torch
 
-from gan.config import GanConfig
-from gan.model import ConditionalTabularGAN
-from gan.trainer import EpochStats
-from tests.conftest import MIXED_TYPES, mixed_frame
+from rebalance.gan.config import GanConfig
+from rebalance.gan.model import ConditionalTabularGAN
+from rebalance.gan.trainer import EpochStats
+from tests.support import MIXED_TYPES, mixed_frame
 
 SETTINGS = {
     "epochs": 20,
@@ -33,9 +33,9 @@ def test_killed_training_resumes_from_its_last_checkpoint(tmp_path: Path) -> Non
         f"""
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
-        from gan.config import GanConfig
-        from gan.model import ConditionalTabularGAN
-        from tests.conftest import MIXED_TYPES, mixed_frame
+        from rebalance.gan.config import GanConfig
+        from rebalance.gan.model import ConditionalTabularGAN
+        from tests.support import MIXED_TYPES, mixed_frame
 
         def die(stats):
             if stats.epoch == {KILL_AT}:

@@ -8,11 +8,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.rebalance_flow import rebalance
-from rebalance import publish
-from rebalance.errors import GateError
-from rebalance.samplers import registry
-from tests.conftest import make_config, mixed_frame, write_csv
+from rebalance.core import publish
+from rebalance.core.errors import GateError
+from rebalance.core.samplers import registry
+from rebalance.flows.rebalance_flow import rebalance
+from tests.planted import NoiseOversampler
+from tests.support import make_config, mixed_frame, write_csv
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -32,7 +33,7 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def planted_noise_gan(monkeypatch: pytest.MonkeyPatch) -> None:
     """``method: gan`` runs a generator of noise."""
-    monkeypatch.setitem(registry.METHODS, "gan", "tests.planted:NoiseOversampler")
+    monkeypatch.setitem(registry._REGISTERED, "gan", NoiseOversampler)
 
 
 @pytest.mark.usefixtures("planted_noise_gan")

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rebalance.columns import REASON_COLUMN, check_quarantine_share, type_table
-from rebalance.config import DatasetSpec
-from rebalance.errors import QuarantineError
-from rebalance.ingest import read_raw
+from rebalance.core.columns import REASON_COLUMN, check_quarantine_share, type_table
+from rebalance.core.config import DatasetSpec
+from rebalance.core.errors import QuarantineError
+from rebalance.core.ingest import read_raw
 
 
 def typed(tmp_path: Path, text: str, **fields: object):

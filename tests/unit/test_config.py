@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from rebalance.config import RebalanceConfig, load_config
-from rebalance.errors import SpecError
+from rebalance.cli.main import main
+from rebalance.core.config import RebalanceConfig, load_config, spec_json_schema
+from rebalance.core.errors import SpecError
+from rebalance.core.options import GanOptions, SmoteOptions
 
 
 def write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
@@ -87,3 +91,175 @@ def test_overrides_are_validated() -> None:
     with pytest.raises(SpecError, match="holdout_fraction"):
         config.with_overrides(holdout_fraction=2.0)
     assert config.with_overrides(sampling_strategy={"1": 10}).balance.sampling_strategy == {"1": 10}
+
+
+# ---- typed method options -------------------------------------------------------------------
+
+SPEC_HEAD = "dataset: {name: d, path: x.csv, target: y}\n"
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "specs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("balance", "fragment"),
+    [
+        ("{method: gan, params: {epochs: 0}}", "balance.params.epochs: Input should be greater"),
+        ("{method: gan, params: {epoch: 3}}", "balance.params.epoch: Extra inputs are not"),
+        ("{method: gan, params: {batch_size: 105}}", "balance.params.batch_size: Input should "),
+        ("{method: gan, params: {continuous_mode: kde}}", "balance.params.continuous_mode"),
+        ("{method: gan, params: {generator_dims: []}}", "balance.params.generator_dims"),
+        ("{method: smote, params: {k: 3}}", "balance.params.k: Extra inputs are not permitted"),
+        ("{method: smote, params: {k_neighbors: 0}}", "balance.params.k_neighbors"),
+        ("{method: random, params: {k_neighbors: 3}}", "balance.params.k_neighbors: Extra"),
+        ("{method_params: {gan: {bogus: 1}}}", "balance.method_params.gan.bogus: Extra inputs"),
+        ("{method_params: {smote: {k_neighbors: -1}}}", "balance.method_params.smote.k_neighbors"),
+        ("{method_params: {magic: {}}}", "balance.method_params.magic: Extra inputs"),
+        ("{method: auto, params: {epochs: 5}}", "balance.params: method 'auto' takes no params"),
+        ("{method: none, params: {k_neighbors: 3}}", "use"),
+        ("{method: gan, params: {seed: 3}}", "params.seed: the sampler's seed is balance.seed"),
+        ("{method: gan, params: {method: smote}}", "params are options of 'smote'"),
+        (
+            "{method: gan, params: {pac: 7}, method_params: {gan: {batch_size: 100}}}",
+            "multiple of pac (7)",
+        ),
+    ],
+)
+def test_bad_method_options_fail_at_load_naming_the_key(
+    tmp_path: Path, balance: str, fragment: str
+) -> None:
+    spec = write(tmp_path, f"{SPEC_HEAD}balance: {balance}\n")
+    with pytest.raises(SpecError) as info:
+        load_config(spec)
+    message = str(info.value)
+    assert message.startswith(f"{spec}: ")
+    assert "\n" not in message
+    if fragment == "use":  # params no candidate would use point to method_params
+        assert "balance.params: method 'none' takes no params" in message
+        assert "method_params.<method>" in message
+    else:
+        assert fragment in message
+    assert "balance.params.gan." not in message  # the union's tag is not part of the path
+
+
+def test_method_options_are_typed_and_feed_the_samplers(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        SPEC_HEAD + "balance:\n  method: gan\n  params: {epochs: 200, generator_dims: [64, 32]}\n"
+        "  method_params: {gan: {epochs: 100, batch_size: 100}, smote: {k_neighbors: 3}}\n",
+    )
+    balance = load_config(spec).balance
+    assert isinstance(balance.params, GanOptions)
+    assert isinstance(balance.method_params.gan, GanOptions)
+    assert isinstance(balance.method_params.smote, SmoteOptions)
+    assert balance.method_params.random is None
+    gan = balance.params_for("gan")  # params over method_params.gan, then the defaults
+    assert (gan["epochs"], gan["batch_size"], gan["generator_dims"]) == (200, 100, (64, 32))
+    assert gan["pac"] == GanOptions().pac
+    assert "method" not in gan and "seed" not in gan  # the seed is balance.seed
+    assert balance.params_for("smote") == {"k_neighbors": 3}
+    assert balance.params_for("random") == {}
+    assert balance.params_for("none") == {}
+
+
+def test_for_method_gives_each_candidate_its_own_options() -> None:
+    config = RebalanceConfig.model_validate(
+        {
+            "dataset": {"name": "d", "path": "/a.csv", "target": "y"},
+            "balance": {"method": "auto", "method_params": {"gan": {"epochs": 7}}},
+        }
+    )
+    assert config.balance.params is None
+    gan = config.for_method("gan")
+    assert (gan.method, gan.params) == ("gan", GanOptions(epochs=7))
+    assert dict(gan.params or {}) == config.balance.params_for("gan")
+    smote = config.for_method("smote")
+    assert (smote.method, dict(smote.params or {})) == ("smote", {"k_neighbors": 5})
+    assert config.for_method("none").params is None
+
+
+def test_a_valid_spec_round_trips(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        SPEC_HEAD
+        + "balance:\n  method: gan\n  seed: 3\n  params: {epochs: 50, betas: [0.4, 0.8]}\n"
+        "  method_params: {smote: {k_neighbors: 2}}\n",
+    )
+    config = load_config(spec)
+    again = RebalanceConfig.model_validate(config.model_dump())
+    assert again == config
+    assert again.content_hash() == config.content_hash()
+    user_shaped = config.model_dump(mode="json", exclude_unset=True)
+    del user_shaped["balance"]["params"]["method"]  # as users write it: no tag
+    rewritten = write(tmp_path, yaml.safe_dump(user_shaped), "again.yaml")
+    assert load_config(rewritten) == config
+
+
+def test_equivalent_specs_hash_alike() -> None:
+    def config(balance: dict[str, object]) -> RebalanceConfig:
+        data = {"dataset": {"name": "d", "path": "/a.csv", "target": "y"}, "balance": balance}
+        return RebalanceConfig.model_validate(data)
+
+    plain = config({"method": "gan"}).content_hash()
+    assert config({"method": "gan", "params": {}}).content_hash() == plain
+    assert config({"method": "gan", "params": {"epochs": 300}}).content_hash() == plain
+    assert config({"method": "gan", "method_params": {"gan": {}}}).content_hash() == plain
+    as_params = config({"method": "gan", "params": {"epochs": 9}}).content_hash()
+    as_method_params = config({"method": "gan", "method_params": {"gan": {"epochs": 9}}})
+    assert as_method_params.content_hash() == as_params != plain
+
+
+def test_a_method_override_keeps_the_old_methods_params() -> None:
+    config = RebalanceConfig.model_validate(
+        {
+            "dataset": {"name": "d", "path": "/a.csv", "target": "y"},
+            "balance": {
+                "method": "gan",
+                "params": {"epochs": 9},
+                "method_params": {"gan": {"batch_size": 100}},
+            },
+        }
+    )
+    auto = config.with_overrides(method="auto")
+    assert auto.balance.params is None
+    assert auto.balance.params_for("gan")["epochs"] == 9
+    assert auto.balance.params_for("gan")["batch_size"] == 100
+    assert config.with_overrides(seed=4).balance.params == config.balance.params
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda path: path.stem)
+def test_example_specs_load(spec: Path) -> None:
+    config = load_config(spec)  # reads the spec only, never the data
+    assert config.dataset.name == spec.stem
+    for method in config.candidate_methods():
+        config.balance.params_for(method)
+
+
+def test_examples_are_found() -> None:
+    assert len(EXAMPLES) >= 8
+
+
+# ---- rebalance schema -----------------------------------------------------------------------
+
+
+def test_schema_command_prints_the_spec_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["required"] == ["dataset"]
+    assert schema["$defs"]["DatasetSpec"]["additionalProperties"] is False
+    params = schema["$defs"]["BalanceConfig"]["properties"]["params"]
+    refs = {choice.get("$ref") for choice in params["anyOf"]}
+    assert "#/$defs/GanOptions" in refs and "#/$defs/SmoteOptions" in refs
+    gan = schema["$defs"]["GanOptions"]
+    assert gan["properties"]["epochs"]["minimum"] == 1
+    assert gan["properties"]["sample_dtype"]["enum"] == ["auto", "float32", "bfloat16"]
+    assert gan["additionalProperties"] is False
+    method_params = schema["$defs"]["MethodParams"]["properties"]
+    assert {"$ref": "#/$defs/GanOptions"} in method_params["gan"]["anyOf"]
+
+
+def test_schema_command_writes_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "spec.schema.json"
+    assert main(["schema", "--output", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert json.loads(target.read_text(encoding="utf-8")) == spec_json_schema()
+    assert main(["schema", "--output", str(tmp_path / "missing" / "s.json")]) == 2
+    assert "cannot write the schema" in capsys.readouterr().err

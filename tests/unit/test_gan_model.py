@@ -10,36 +10,14 @@ import pandas as pd
 import pytest
 import torch
 
-from gan.config import GanConfig
-from gan.errors import GanConfigError, ModelFileError
-from gan.model import ConditionalTabularGAN
-from gan.trainer import EpochStats
-from tests.conftest import MIXED_TYPES as TYPES
-from tests.conftest import mixed_frame
-
-TINY = {
-    "epochs": 4,
-    "batch_size": 100,
-    "pac": 10,
-    "generator_dims": (64, 64),
-    "critic_dims": (64, 64),
-    "embedding_dim": 32,
-    "eval_every": 2,
-    "eval_rows": 200,
-}
-
-
-def frame() -> pd.DataFrame:
-    data = mixed_frame(n_major=400, n_minor=60)
-    data["colour"] = data["colour"].astype("str").where(data["colour"].notna())
-    data.loc[data.index[-3:], "label"] = "rare"  # a three-row class
-    return data
-
-
-def fit(seed: int = 0, **changes: object) -> ConditionalTabularGAN:
-    return ConditionalTabularGAN(GanConfig(**{**TINY, "seed": seed, **changes})).fit(
-        frame(), "label", TYPES
-    )
+from rebalance.core.errors import GanConfigError, ModelFileError
+from rebalance.gan.config import GanConfig
+from rebalance.gan.model import ConditionalTabularGAN
+from rebalance.gan.trainer import EpochStats
+from tests.support import MIXED_TYPES as TYPES
+from tests.support import TINY_GAN as TINY
+from tests.support import fit_gan as fit
+from tests.support import gan_frame as frame
 
 
 def weights(model: ConditionalTabularGAN) -> dict[str, torch.Tensor]:
@@ -50,7 +28,7 @@ def test_sample_returns_exactly_n_rows_of_the_asked_class() -> None:
     model = fit()
     data = frame()
     for label, n in (("yes", 250), ("rare", 37), ("no", 1)):
-        rows = model.sample(n, label)
+        rows = model.sample(label, n)
         assert len(rows) == n and (rows["label"] == label).all()
         assert list(rows.columns) == list(data.columns)
         assert rows.dtypes.to_dict() == data.dtypes.to_dict()
@@ -61,9 +39,9 @@ def test_cpu_training_is_reproducible_bit_for_bit() -> None:
     one, two, other = fit(seed=3), fit(seed=3), fit(seed=4)
     for key, value in weights(one).items():
         assert torch.equal(value, weights(two)[key])
-    pd.testing.assert_frame_equal(one.sample(300, "yes"), two.sample(300, "yes"))
+    pd.testing.assert_frame_equal(one.sample("yes", 300), two.sample("yes", 300))
     assert one.history_.critic_loss == two.history_.critic_loss
-    assert not one.sample(300, "yes").equals(other.sample(300, "yes"))
+    assert not one.sample("yes", 300).equals(other.sample("yes", 300))
 
 
 def test_early_stopping_keeps_the_best_checked_generator() -> None:
@@ -122,11 +100,11 @@ def test_a_checkpoint_for_other_data_is_ignored(tmp_path: Path) -> None:
 def test_saved_model_samples_identically_in_a_fresh_process(tmp_path: Path) -> None:
     model = fit()
     model.save(tmp_path / "model")
-    expected = model.sample(50, "yes")
+    expected = model.sample("yes", 50)
     script = (
-        "import sys; from gan.model import ConditionalTabularGAN\n"
+        "import sys; from rebalance.gan.model import ConditionalTabularGAN\n"
         "m = ConditionalTabularGAN.load(sys.argv[1])\n"
-        "m.sample(50, 'yes').to_json(sys.argv[2], orient='split', date_format='iso')\n"
+        "m.sample('yes', 50).to_json(sys.argv[2], orient='split', date_format='iso')\n"
     )
     out = tmp_path / "rows.json"
     subprocess.run(
@@ -140,6 +118,33 @@ def test_saved_model_samples_identically_in_a_fresh_process(tmp_path: Path) -> N
     assert loaded["colour"].fillna("-").tolist() == expected["colour"].fillna("-").tolist()
     state = json.loads((tmp_path / "model" / "model.json").read_text())
     assert state["classes"] == ["no", "rare", "yes"] and "critic_loss" in state["history"]
+
+
+def test_a_loaded_model_has_the_same_transformer_and_samples_the_same_rows(
+    tmp_path: Path,
+) -> None:
+    model = fit()
+    loaded = ConditionalTabularGAN.load(model.save(tmp_path / "model"))
+    assert loaded.transformer_.columns_ == model.transformer_.columns_  # equal records
+    assert loaded.transformer_.spans_ == model.transformer_.spans_
+    data = frame().drop(columns="label")
+    np.testing.assert_array_equal(
+        loaded.transformer_.transform(data, seed=1), model.transformer_.transform(data, seed=1)
+    )
+    for label, n in (("yes", 300), ("rare", 40)):
+        pd.testing.assert_frame_equal(loaded.sample(label, n), model.sample(label, n))
+
+
+def test_a_model_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    folder = fit(epochs=1).save(tmp_path / "model")
+    state = json.loads((folder / "model.json").read_text())
+    assert state["format"] == "rebalance-ctgan/1"
+    assert isinstance(state["transformer"]["columns"][0], dict)  # plain dicts in the file
+    (folder / "model.json").write_text(json.dumps({**state, "format": "rebalance-ctgan/0"}))
+    with pytest.raises(
+        ModelFileError, match="expected model format 'rebalance-ctgan/1', found 'rebalance-ctgan/0'"
+    ):
+        ConditionalTabularGAN.load(folder)
 
 
 def test_loading_a_pickle_payload_is_refused(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan.activations import SpanActivation
-from gan.fidelity import column_scores
-from gan.networks import Generator, SamplingGenerator
-from gan.trainer import SAMPLE_CHUNK_CPU, pick_sample_dtype
-from gan.transformer import Span
-from tests.conftest import MIXED_TYPES as TYPES
-from tests.unit.test_gan_model import fit
+from rebalance.core.validation.fidelity import column_scores
+from rebalance.gan.activations import SpanActivation
+from rebalance.gan.networks import Generator, SamplingGenerator
+from rebalance.gan.trainer import SAMPLE_CHUNK_CPU, pick_sample_dtype
+from rebalance.gan.transformer import Span
+from tests.support import MIXED_TYPES as TYPES
+from tests.support import fit_gan as fit
 
 
 def trained_looking_generator(n_classes: int) -> Generator:
@@ -80,9 +80,9 @@ def test_rows_do_not_depend_on_the_number_of_threads() -> None:
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
-        serial = model.sample(n, "yes")
+        serial = model.sample("yes", n)
         torch.set_num_threads(max(threads, 2))
-        parallel = model.sample(n, "yes")
+        parallel = model.sample("yes", n)
     finally:
         torch.set_num_threads(threads)
     assert serial.equals(parallel)
@@ -93,7 +93,7 @@ def test_bfloat16_sampling_keeps_the_float32_marginals() -> None:
     rows = {}
     for dtype in (torch.float32, torch.bfloat16):
         model._trainer.sample_dtype = dtype
-        rows[dtype] = model.sample(20_000, "yes")
+        rows[dtype] = model.sample("yes", 20_000)
     assert not rows[torch.float32].equals(rows[torch.bfloat16])  # the precision did change
     features = {c: t for c, t in TYPES.items() if c != "label"}
     scores = column_scores(
@@ -107,8 +107,29 @@ def test_bfloat16_sampling_keeps_the_float32_marginals() -> None:
     assert min(scores.values()) > 0.99, scores
 
 
-def test_sample_dtype_choice() -> None:
-    cpu = torch.device("cpu")
-    assert pick_sample_dtype("float32", cpu) is torch.float32
-    assert pick_sample_dtype("bfloat16", cpu) is torch.bfloat16
-    assert pick_sample_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
+CPU_PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+
+
+def test_sample_dtype_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    for device in (cpu, cuda):
+        assert pick_sample_dtype("float32", device) is torch.float32
+        assert pick_sample_dtype("bfloat16", device) is torch.bfloat16
+    # "auto" on this machine: exactly what its CPU probes say
+    native = any(getattr(torch.cpu, probe, lambda: False)() for probe in CPU_PROBES)
+    assert pick_sample_dtype("auto", cpu) is (torch.bfloat16 if native else torch.float32)
+    # both branches, forced: either probe is enough for bfloat16, neither means float32
+    for avx512_bf16, amx in ((False, False), (True, False), (False, True), (True, True)):
+        monkeypatch.setattr(torch.cpu, CPU_PROBES[0], lambda v=avx512_bf16: v, raising=False)
+        monkeypatch.setattr(torch.cpu, CPU_PROBES[1], lambda v=amx: v, raising=False)
+        expected = torch.bfloat16 if avx512_bf16 or amx else torch.float32
+        assert pick_sample_dtype("auto", cpu) is expected, (avx512_bf16, amx)
+    # a torch without the probes: no native bfloat16
+    for probe in CPU_PROBES:
+        monkeypatch.delattr(torch.cpu, probe)
+    assert pick_sample_dtype("auto", cpu) is torch.float32
+    # on a GPU, "auto" follows CUDA's own bf16 check
+    for supported in (True, False):
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda v=supported: v)
+        expected = torch.bfloat16 if supported else torch.float32
+        assert pick_sample_dtype("auto", cuda) is expected

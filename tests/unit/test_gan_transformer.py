@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gan.config import GanConfig
-from gan.errors import ColumnTooWideError
-from gan.transformer import TabularTransformer
+from rebalance.core.errors import ColumnTooWideError, ModelFileError
+from rebalance.gan.columns import CategoricalColumn, ContinuousColumn
+from rebalance.gan.config import GanConfig
+from rebalance.gan.transformer import TabularTransformer
 
 
 def table(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -101,3 +102,49 @@ def test_state_is_plain_json() -> None:
     pd.testing.assert_frame_equal(
         restored.inverse_transform(matrix), transformer.inverse_transform(matrix)
     )
+
+
+def test_fitted_state_is_frozen_records_that_round_trip_through_json() -> None:
+    import dataclasses
+    import json
+
+    frame, types = table(1500)
+    frame["rare"] = pd.Series(
+        np.where(np.arange(len(frame)) % 3 == 0, [f"r{i % 40}" for i in range(len(frame))], "x"),
+        dtype="str",
+    )
+    types = {**types, "rare": "categorical"}
+    transformer = TabularTransformer(GanConfig(max_categories=10)).fit(frame, types)
+    by_name = {col.name: col for col in transformer.columns_}
+    assert isinstance(by_name["bimodal"], ContinuousColumn) and by_name["bimodal"].mode == "gmm"
+    assert by_name["count"].missing and not by_name["bimodal"].missing
+    assert isinstance(by_name["rare"], CategoricalColumn) and by_name["rare"].rare is not None
+    assert isinstance(by_name["flag"], CategoricalColumn) and by_name["flag"].rare is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_name["bimodal"].low = 0.0  # type: ignore[misc]
+
+    state = json.loads(json.dumps(transformer.to_dict()))
+    assert all(isinstance(column, dict) for column in state["columns"])  # plain dicts in files
+    restored = TabularTransformer.from_dict(state)
+    assert restored.columns_ == transformer.columns_
+    assert restored.spans_ == transformer.spans_
+    matrix = transformer.transform(frame, seed=7)
+    np.testing.assert_array_equal(restored.transform(frame, seed=7), matrix)
+    noise = np.random.default_rng(2).uniform(-1, 1, matrix.shape).astype(np.float32)
+    pd.testing.assert_frame_equal(
+        restored.inverse_transform(noise, seed=5), transformer.inverse_transform(noise, seed=5)
+    )
+    back = transformer.inverse_transform(matrix, seed=5)
+    assert (back["rare"] == frame["rare"]).mean() > 0.6  # "x" exact, grouped ones redrawn
+    assert (back["colour"].dropna() == frame["colour"].dropna()).all()
+
+
+def test_malformed_state_is_refused_with_what_was_expected() -> None:
+    frame, types = table(300)
+    state = TabularTransformer().fit(frame, types).to_dict()
+    broken = {**state, "columns": [{k: v for k, v in state["columns"][0].items() if k != "mode"}]}
+    with pytest.raises(ModelFileError, match=r"expected a transformer state.*'mode'"):
+        TabularTransformer.from_dict(broken)
+    moved = [{**column, "spans": [[99, 1]]} for column in state["columns"]]
+    with pytest.raises(ModelFileError, match=r"column 'bimodal': expected spans \[\[0, 1\]"):
+        TabularTransformer.from_dict({**state, "columns": moved})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rebalance import events
-from rebalance.inbox import find_arrivals, list_inbox, read_state, write_state
+from rebalance.core import events
+from rebalance.core.inbox import find_arrivals, list_inbox, read_state, write_state
 
 
 def test_new_changed_and_unchanged_files(tmp_path: Path) -> None:
@@ -43,4 +43,4 @@ def test_event_payloads_name_what_downstream_needs() -> None:
         "d", "v1", "/out", "/out/d/versions/v1", "smote", "publish"
     )
     assert set(published) == {"dataset", "version", "root", "path", "method", "gate"}
-    assert events.inbox_resource("d")["prefect.resource.id"] == "rebalance.inbox.d"
+    assert events.inbox_resource("d")["prefect.resource.id"] == "rebalance.core.inbox.d"

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rebalance.config import CsvOptions, DatasetSpec
-from rebalance.errors import InputError
-from rebalance.ingest import read_raw
+from rebalance.core.config import CsvOptions, DatasetSpec
+from rebalance.core.errors import InputError
+from rebalance.core.ingest import read_raw
 
 
 def spec_for(path: Path | str, **fields: object) -> DatasetSpec:

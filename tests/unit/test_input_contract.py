@@ -3,9 +3,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data_contracts.input_contract import validate_input
-from rebalance.config import DatasetSpec
-from rebalance.errors import ContractError
+from rebalance.core.config import DatasetSpec
+from rebalance.core.errors import ContractError
+from rebalance.data_contracts.input_contract import validate_input
 
 SPEC = DatasetSpec(
     name="t",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from imblearn.utils import check_sampling_strategy
 
-from rebalance.config import BalanceConfig
-from rebalance.errors import PlanError
-from rebalance.plan import make_plan, resolve_targets
+from rebalance.core.config import BalanceConfig
+from rebalance.core.errors import PlanError
+from rebalance.core.plan import make_plan, resolve_targets
 
 COUNTS = {"a": 100, "b": 40, "c": 10}
 
@@ -53,3 +55,40 @@ def test_small_classes_are_excluded_or_fail_per_policy() -> None:
     assert plan.after["tiny"] == 2
     with pytest.raises(PlanError, match="class 'tiny': 2 train row"):
         make_plan(counts, BalanceConfig(min_class_rows=5, small_class_policy="fail"))
+
+
+COUNT_SETS = [
+    {"a": 100, "b": 40, "c": 10},
+    {"n": 200, "y": 20},
+    {"x": 7, "y": 300, "z": 300, "w": 1},  # a tie for the majority, majority not first
+    {"p": 50, "q": 50},  # already balanced
+    {"m": 3, "k": 9, "j": 3, "i": 27, "h": 81},  # a tie for the minority
+]
+
+
+@pytest.mark.parametrize("counts", COUNT_SETS)
+@pytest.mark.parametrize("strategy", ["auto", "not majority", "minority", "not minority", "all"])
+def test_named_strategies_agree_with_imbalanced_learn(counts, strategy) -> None:
+    labels = list(counts)
+    y = np.repeat(np.array(labels, dtype=object), [counts[label] for label in labels])
+    extra = check_sampling_strategy(strategy, y, "over-sampling")
+    assert resolve_targets(counts, strategy) == {k: counts[k] + n for k, n in extra.items()}
+
+
+@pytest.mark.parametrize("ratio", [0.25, 0.5, 0.333, 0.77, 1.0])
+def test_float_ratio_agrees_with_imbalanced_learn(ratio) -> None:
+    counts = {"n": 601, "y": 20}
+    y = np.repeat(np.array(["n", "y"], dtype=object), [601, 20])
+    extra = check_sampling_strategy(ratio, y, "over-sampling")
+    assert resolve_targets(counts, ratio) == {k: counts[k] + n for k, n in extra.items()}
+
+
+def test_refusals_say_what_was_expected_and_found() -> None:
+    with pytest.raises(PlanError, match=r"asks class 'y' for 20 rows .* no more than the 20"):
+        resolve_targets({"n": 200, "y": 20}, 0.1)  # already at the ratio: nothing to add
+    with pytest.raises(PlanError, match=r"expected a float ratio in \(0, 1\], found 1.5"):
+        resolve_targets({"n": 200, "y": 20}, 1.5)
+    with pytest.raises(PlanError, match=r"expected one of \['auto'.*found 'majority'"):
+        resolve_targets(COUNTS, "majority")  # type: ignore[arg-type]
+    with pytest.raises(PlanError, match="expected at least 2 classes"):
+        resolve_targets({"a": 5}, "auto")

@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from rebalance import publish
-from rebalance.errors import PublishError
+from rebalance.core import publish
+from rebalance.core.errors import PublishError
 
 
 def splits(n: int = 4) -> dict[str, pd.DataFrame]:

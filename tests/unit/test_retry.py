@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from rebalance.errors import InputError, SpecError
-from tasks.retry import is_transient
+from rebalance.core.errors import InputError, SpecError
+from rebalance.tasks.retry import is_transient
 
 
 @pytest.mark.parametrize(

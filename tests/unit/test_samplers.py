@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalance.balance import generate_synthetic
-from rebalance.config import BalanceConfig
-from rebalance.errors import SamplerError
-from rebalance.plan import make_plan
-from rebalance.profile import class_counts
-from rebalance.samplers import make_oversampler
-from tests.conftest import MIXED_TYPES as TYPES
-from tests.conftest import mixed_frame
+from rebalance.core.balance import generate_synthetic
+from rebalance.core.config import BalanceConfig
+from rebalance.core.errors import SamplerError
+from rebalance.core.plan import make_plan
+from rebalance.core.profile import class_counts
+from rebalance.core.samplers import make_oversampler
+from tests.support import MIXED_TYPES as TYPES
+from tests.support import mixed_frame
 
 
 def train_frame() -> pd.DataFrame:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rebalance.split import stratified_split
+from rebalance.core.split import stratified_split
 
 
 def frame() -> pd.DataFrame:

@@ -5,23 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rebalance.config import BalanceConfig, GateThresholds, ValidationConfig
-from rebalance.plan import make_plan
-from rebalance.profile import class_counts
-from rebalance.samplers.smote import SmoteOversampler
-from rebalance.split import stratified_split
-from rebalance.validation.evaluate import ValidationContext, evaluate_candidate, prepare
-from rebalance.validation.gate import CandidateResult, GateCheck, decide
-from rebalance.validation.utility import UtilityScores
-from tests.conftest import MIXED_TYPES, mixed_frame
+from rebalance.core.config import GateThresholds, ValidationConfig
+from rebalance.core.samplers.smote import SmoteOversampler
+from rebalance.core.validation.evaluate import ValidationContext
+from rebalance.core.validation.gate import CandidateResult, GateCheck, decide
+from rebalance.core.validation.utility import UtilityScores
+from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
 from tests.planted import CopyOversampler, NoiseOversampler
-
-
-def context(config: ValidationConfig | None = None) -> ValidationContext:
-    frame = mixed_frame(n_major=600, n_minor=150, seed=3)
-    train, holdout = stratified_split(frame, "label", 0.3, seed=0)
-    plan = make_plan(class_counts(train["label"]), BalanceConfig())
-    return prepare(train, holdout, "label", MIXED_TYPES, plan, config or ValidationConfig(), 0)
+from tests.support import MIXED_TYPES
+from tests.support import validation_context as context
 
 
 def synthetic_from(sampler_cls: type, ctx: ValidationContext) -> pd.DataFrame:
@@ -39,7 +31,7 @@ def failed(result: CandidateResult) -> set[str]:
 
 
 def test_noise_generator_fails_contract_and_fidelity(ctx: ValidationContext) -> None:
-    result = evaluate_candidate(ctx, "gan", synthetic_from(NoiseOversampler, ctx))
+    result = evaluate_with_contract(ctx, "gan", synthetic_from(NoiseOversampler, ctx))
     names = failed(result)
     assert {"ks_complement", "detection_auc"} <= names
     assert any(name.startswith("contract: column 'income'") for name in names)  # out of range
@@ -47,14 +39,14 @@ def test_noise_generator_fails_contract_and_fidelity(ctx: ValidationContext) -> 
 
 
 def test_copy_generator_fails_privacy_only(ctx: ValidationContext) -> None:
-    result = evaluate_candidate(ctx, "gan", synthetic_from(CopyOversampler, ctx))
+    result = evaluate_with_contract(ctx, "gan", synthetic_from(CopyOversampler, ctx))
     groups = {check.group for check in result.failures()}
     assert {"exact_copy_share", "dcr_ratio", "closer_than_holdout_share"} <= failed(result)
     assert "contract" not in groups and "fidelity" not in groups
 
 
 def test_smote_rows_pass_contract_and_fidelity(ctx: ValidationContext) -> None:
-    result = evaluate_candidate(ctx, "smote", synthetic_from(SmoteOversampler, ctx))
+    result = evaluate_with_contract(ctx, "smote", synthetic_from(SmoteOversampler, ctx))
     assert all(c.passed for c in result.checks if c.group in ("contract", "fidelity"))
     assert result.synthetic_rows == sum(ctx.plan.to_generate.values())
 
@@ -62,10 +54,10 @@ def test_smote_rows_pass_contract_and_fidelity(ctx: ValidationContext) -> None:
 def test_wrong_counts_and_labels_break_the_contract(ctx: ValidationContext) -> None:
     rows = synthetic_from(SmoteOversampler, ctx)
     short = rows.iloc[:-3]
-    names = failed(evaluate_candidate(ctx, "smote", short))
+    names = failed(evaluate_with_contract(ctx, "smote", short))
     assert any("exactly" in n and "synthetic row(s) of class 'yes'" in n for n in names)
     relabelled = rows.assign(label="no")
-    names = failed(evaluate_candidate(ctx, "smote", relabelled))
+    names = failed(evaluate_with_contract(ctx, "smote", relabelled))
     assert any("only from the requested classes" in n for n in names)
 
 

@@ -8,16 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalance.validation.metrics import (
-    ALL_METRICS,
+from rebalance.core.validation.metrics import (
     ContingencySimilarity,
     CorrelationSimilarity,
-    DCRRatio,
     DetectionAUC,
-    ExactCopyShare,
     KSComplement,
     TVComplement,
 )
+from rebalance.core.validation.privacy import ALL_METRICS, DCRRatio, ExactCopyShare
 
 TYPES = {"x": "continuous", "y": "continuous", "n": "integer", "c": "categorical"}
 
@@ -102,3 +100,15 @@ def test_missing_values_match_as_missing() -> None:
     train = pd.DataFrame({"x": [1.0, np.nan], "c": ["a", None]})
     types = {"x": "continuous", "c": "categorical"}
     assert ExactCopyShare.compute(train, train.iloc[[1]], types) == 1.0
+
+
+def test_distance_encoding_width_is_fixed_by_fit() -> None:
+    """A holdout with gaps in a column that had none in train encodes to the same width."""
+    from rebalance.core.validation.encoding import DistanceEncoder
+
+    train = table(60, seed=1)
+    holdout = table(30, seed=2)
+    holdout.loc[:4, "x"] = np.nan
+    encoder = DistanceEncoder(TYPES).fit(train)
+    assert encoder.transform(holdout).shape[1] == encoder.transform(train).shape[1]
+    assert DCRRatio.compute(train, holdout, TYPES, holdout=holdout) > 0

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalance.config import ClassifierConfig
-from rebalance.errors import ValidationError
-from rebalance.validation.utility import (
+from rebalance.core.config import ClassifierConfig
+from rebalance.core.errors import ValidationError
+from rebalance.core.validation.utility import (
     UtilityProblem,
     best_f1_threshold,
     fit_and_score,

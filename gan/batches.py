@@ -1,0 +1,27 @@
+"""Class-balanced training batches drawn on the device."""
+
+from __future__ import annotations
+
+import torch
+
+
+class ClassBalancedBatches:
+    """Batches whose classes are drawn uniformly, so small classes are seen as often as large
+    ones. Everything stays on the device: a batch is a handful of tensor ops."""
+
+    def __init__(self, class_ids: torch.Tensor, n_classes: int, rng: torch.Generator) -> None:
+        self.rng = rng
+        self.order = torch.argsort(class_ids, stable=True)  # rows sorted by class: (N,)
+        self.sizes = torch.bincount(class_ids, minlength=n_classes)  # (C,)
+        self.starts = torch.cumsum(self.sizes, 0) - self.sizes  # (C,)
+        self.present = torch.nonzero(self.sizes > 0).flatten()  # classes that have rows
+        self.eye = torch.eye(n_classes, device=class_ids.device)
+
+    def draw(self, data: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(size, data_dim) real rows and their (size, C) class one-hots."""
+        device = data.device
+        pick = torch.randint(len(self.present), (size,), device=device, generator=self.rng)
+        classes = self.present[pick]  # (B,)
+        offset = (torch.rand(size, device=device, generator=self.rng) * self.sizes[classes]).long()
+        rows = self.order[self.starts[classes] + offset]  # (B,)
+        return data[rows], self.eye[classes]

@@ -1,0 +1,5 @@
+"""The ``rebalance`` command line."""
+
+from rebalance.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,240 @@
+"""The ``rebalance`` command line: run, profile, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from rebalance.core.config import RebalanceConfig, load_config
+from rebalance.core.errors import RebalanceError, SpecError
+
+EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
+
+
+def _add_balance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output",
+        metavar="DIR",
+        help="output root folder (default: the spec's, or ./rebalance-output)",
+    )
+    parser.add_argument(
+        "--method",
+        help="oversampler: none, random, smote, gan, or auto (the best that passes the "
+        "validation gate) (default: the spec's, else smote)",
+    )
+    parser.add_argument("--seed", type=int, help="seed for the split and the sampler")
+    parser.add_argument(
+        "--sampling-strategy",
+        metavar="S",
+        help="'auto', 'minority', 'not minority', 'not majority', 'all', a float ratio "
+        "(binary targets), or a JSON object of target counts, e.g. '{\"1\": 500}'",
+    )
+    parser.add_argument(
+        "--holdout-fraction",
+        type=float,
+        metavar="F",
+        help="share of each class kept aside as the real holdout (default 0.2)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rebalance",
+        description="Balance an imbalanced tabular dataset and publish it as versioned Parquet.",
+        epilog=EPILOG,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the whole pipeline for a dataset spec",
+        description="Ingest, validate, profile, split, balance and publish the dataset in SPEC.",
+        epilog=EPILOG,
+    )
+    run.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
+    run.add_argument("--input", metavar="PATH", help="data file or URL, overriding the spec's path")
+    _add_balance_options(run)
+
+    profile = commands.add_parser(
+        "profile",
+        help="print the imbalance profile of a dataset spec (no training, no output)",
+        description="Read, type and validate the data in SPEC and print its imbalance profile.",
+        epilog=EPILOG,
+    )
+    profile.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
+    profile.add_argument(
+        "--input", metavar="PATH", help="data file or URL, overriding the spec's path"
+    )
+    profile.add_argument("--json", action="store_true", help="print the profile as JSON")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the pipeline on scikit-learn's bundled breast-cancer data",
+        description="Balance scikit-learn's bundled Wisconsin breast-cancer table "
+        "(212 malignant vs 357 benign) and publish it under --output.",
+        epilog=EPILOG,
+    )
+    _add_balance_options(demo)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve scheduled and event-triggered deployments (starts a Prefect server if needed)",
+        description="Serve the rebalance, watch and train-classifier deployments for each SPEC. "
+        "Without PREFECT_API_URL a Prefect server is started on loopback first.",
+        epilog=EPILOG,
+    )
+    serve.add_argument("specs", nargs="+", metavar="SPEC", help="dataset spec files")
+    serve.add_argument("--output", metavar="DIR", help="output root (default: each spec's)")
+    serve.add_argument("--port", type=int, default=4200, help="port of a started server")
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a dataset spec file (for editors)",
+        description="Print the JSON Schema that spec files (YAML or JSON) are validated against, "
+        "so an editor can check and complete them.",
+        epilog=EPILOG,
+    )
+    schema.add_argument("--output", metavar="FILE", help="write it to FILE instead of stdout")
+    return parser
+
+
+def set_process_defaults() -> None:
+    """Defaults for this command's own process, set before Prefect, torch or scikit-learn load;
+    the user's environment wins. Importing rebalance as a library changes none of this."""
+    # offline machines: no analytics calls from the Prefect server
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A first ephemeral start migrates a fresh SQLite database (8-14 s on 2 idle cores);
+    # Prefect's 20 s default was exceeded on a busy machine, failing the run before any work.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    # torch and scikit-learn each bring an OpenMP runtime; with libgomp's default spin their
+    # threads starve each other on a small busy machine. Measured on 2 cores, gate unit tests:
+    # default spin 8.4 s idle / 133 s busy; PASSIVE 34 s / 32 s; 10,000 spins 7.6 s / 40 s.
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+
+
+def main(argv: list[str] | None = None) -> int:
+    set_process_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "profile":
+            return _profile(args)
+        if args.command == "schema":
+            return _schema(args)
+        if args.command == "serve":
+            from rebalance.deployments.serve import serve_specs
+
+            return serve_specs(args.specs, args.output, port=args.port)
+        config = (
+            _demo_config()
+            if args.command == "demo"
+            else load_config(args.spec, input_path=args.input)
+        )
+        return _run(_apply_options(config, args))
+    except RebalanceError as exc:
+        print(f"rebalance: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rebalance: interrupted", file=sys.stderr)
+        return 130
+
+
+def _demo_config() -> RebalanceConfig:
+    from rebalance.cli.demo import demo_config
+
+    return demo_config()
+
+
+def _apply_options(config: RebalanceConfig, args: argparse.Namespace) -> RebalanceConfig:
+    strategy: Any = args.sampling_strategy
+    if strategy is not None:
+        strategy = _parse_strategy(strategy)
+    config = config.with_overrides(
+        method=args.method,
+        seed=args.seed,
+        sampling_strategy=strategy,
+        holdout_fraction=args.holdout_fraction,
+    )
+    if args.output:
+        config = config.model_copy(
+            update={"output": config.output.model_copy(update={"root": args.output})}
+        )
+    return config
+
+
+def _parse_strategy(text: str) -> Any:
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(
+                f"--sampling-strategy: expected a JSON object, found {text!r} ({exc})"
+            ) from None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _run(config: RebalanceConfig) -> int:
+    from rebalance.core.logs import quiet_domain_tracebacks
+    from rebalance.flows.rebalance_flow import rebalance
+
+    quiet_domain_tracebacks()
+    summary = rebalance(config)
+    state = "already published; reused" if summary.reused else "published"
+    print(f"\n{summary.dataset}: version {summary.version} {state}")
+    print(f"  location: {summary.path}")
+    if summary.gate:
+        rows = "real rows only" if summary.method == "none" else f"method {summary.method}"
+        print(f"  gate: {summary.gate} ({rows}); report: {summary.path}/_report.html")
+    print(f"  {'class':<20} {'train before':>12} {'train after':>12}")
+    for label, count in summary.before.items():
+        print(f"  {label:<20} {count:>12} {summary.after.get(label, count):>12}")
+    for label, why in summary.excluded.items():
+        print(f"  class {label!r} left as is: {why}")
+    if summary.quarantine_path:
+        print(f"  {summary.quarantined_rows} row(s) quarantined: {summary.quarantine_path}")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    """Read, type and validate the input exactly as a run would, and profile it (no Prefect)."""
+    from rebalance.core.columns import check_quarantine_share, type_table
+    from rebalance.core.ingest import read_raw
+    from rebalance.core.profile import build_profile, profile_markdown
+    from rebalance.data_contracts.input_contract import validate_input
+
+    config = load_config(args.spec, input_path=args.input)
+    table = type_table(read_raw(config.dataset), config.dataset)
+    check_quarantine_share(table, config.contract.max_quarantine_share)
+    validate_input(table.frame, config.dataset, table.types)
+    result = build_profile(table, config.dataset.target, config.balance.min_class_rows)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(profile_markdown(result, config.dataset.name))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    """The spec file's JSON Schema, indented, on stdout or in --output."""
+    from rebalance.core.config import spec_json_schema
+
+    text = json.dumps(spec_json_schema(), indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise RebalanceError(f"{args.output}: cannot write the schema ({exc.strerror})") from None
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Column typing: infer or apply declared types, and split off rows with row-level defects.
+
+Typed dtypes (the "original dtypes" every later stage preserves):
+
+=============  ==========================================================
+continuous     float64
+integer        int64, or nullable Int64 when the column has missing values
+categorical    the text dtype pandas gives pyarrow strings (``str``/object)
+boolean        nullable ``boolean``
+datetime       datetime64
+=============  ==========================================================
+
+Row-level defects (a missing target, a value that does not parse as the column's type, ±inf,
+a value outside a declared domain) do not fail the read: the row goes to quarantine with a
+reason naming the column and the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rebalance.core.config import ColumnType, DatasetSpec
+from rebalance.core.errors import InputError, QuarantineError
+from rebalance.core.ingest import RawTable
+
+# A text column is inferred numeric when at least this share of its values parse as numbers;
+# the rest are then row-level defects rather than a reason to call the column categorical.
+NUMERIC_INFERENCE_SHARE = 0.98
+TRUE_TOKENS = frozenset({"true", "t", "yes", "y"})
+FALSE_TOKENS = frozenset({"false", "f", "no", "n"})
+REASON_COLUMN = "_quarantine_reason"
+
+
+@dataclass(frozen=True)
+class TypedTable:
+    frame: pd.DataFrame  # clean rows, typed
+    types: dict[str, ColumnType]
+    inferred: frozenset[str]  # columns whose type was inferred, not declared
+    quarantine: pd.DataFrame  # defective rows as read, plus REASON_COLUMN
+    n_read: int
+    path: str
+    fingerprint: str
+    notes: dict[str, str] = field(default_factory=dict)  # column -> inference remark
+
+    @property
+    def quarantine_share(self) -> float:
+        return len(self.quarantine) / self.n_read if self.n_read else 0.0
+
+    def describe_types(self) -> str:
+        """One line per type, e.g. 'integer: age, hours (inferred); categorical: sex'."""
+        groups: dict[str, list[str]] = {}
+        for name, kind in self.types.items():
+            mark = "" if name in self.inferred else " (declared)"
+            note = f" [{self.notes[name]}]" if name in self.notes else ""
+            groups.setdefault(kind, []).append(f"{name}{mark}{note}")
+        return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in groups.items())
+
+
+@dataclass
+class _Defects:
+    """Per-row reasons, collected column by column without a per-row loop."""
+
+    n_rows: int
+    masks: list[tuple[np.ndarray, pd.Series]] = field(default_factory=list)
+
+    def add(self, mask: np.ndarray, reasons: pd.Series) -> None:
+        if mask.any():
+            self.masks.append((mask, reasons))
+
+    def any_mask(self) -> np.ndarray:
+        out = np.zeros(self.n_rows, dtype=bool)
+        for mask, _ in self.masks:
+            out |= mask
+        return out
+
+    def reasons(self, rows: np.ndarray) -> pd.Series:
+        """One '; '-joined reason string per selected row (only defective rows are joined)."""
+        if not self.masks:
+            return pd.Series([], dtype=object)
+        parts = [
+            pd.Series(reasons.to_numpy(), dtype=object).where(mask) for mask, reasons in self.masks
+        ]
+        stacked = pd.concat(parts, axis=1)[rows].reset_index(drop=True)
+        long_form = pd.Series(stacked.stack().dropna())  # (row, reason) pairs
+        joined: pd.Series = long_form.groupby(level=0).agg("; ".join)
+        return joined
+
+
+def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
+    """Type every column of ``raw`` and move defective rows to quarantine."""
+    frame = raw.frame.reset_index(drop=True)
+    defects = _Defects(len(frame))
+    typed: dict[str, pd.Series] = {}
+    types: dict[str, ColumnType] = {}
+    notes: dict[str, str] = {}
+    for name in frame.columns:
+        column = frame[name]
+        kind = spec.columns.get(name) or _infer(column, raw.text_source)
+        series, bad, reason = _convert(column, kind, name, raw.path)
+        if bad is not None and bad.any():
+            defects.add(bad, reason)
+            notes[name] = f"{int(bad.sum())} value(s) not {kind}"
+        domain = spec.domains.get(name)
+        if domain is not None:
+            outside = series.notna().to_numpy() & ~series.astype(str).isin(domain).to_numpy()
+            defects.add(
+                outside,
+                "column "
+                + repr(name)
+                + ": value '"
+                + series.astype(str)
+                + "' is not in the declared domain",
+            )
+        typed[name] = series
+        types[name] = kind
+    missing_target = frame[spec.target].isna().to_numpy()
+    defects.add(
+        missing_target, pd.Series(f"column {spec.target!r}: target is missing", index=frame.index)
+    )
+    bad_rows = defects.any_mask()
+    quarantine = frame[bad_rows].reset_index(drop=True).astype(object)
+    quarantine[REASON_COLUMN] = defects.reasons(bad_rows).to_numpy()
+    clean = pd.DataFrame(typed)[~bad_rows].reset_index(drop=True)
+    clean = _settle_integer_dtypes(clean, types)
+    return TypedTable(
+        frame=clean,
+        types=types,
+        inferred=frozenset(name for name in frame.columns if name not in spec.columns),
+        quarantine=quarantine,
+        n_read=len(frame),
+        path=raw.path,
+        fingerprint=raw.fingerprint,
+        notes=notes,
+    )
+
+
+def _infer(column: pd.Series, text_source: bool) -> ColumnType:
+    if not text_source:
+        return _infer_native(column)
+    values = column.dropna()
+    if values.empty:
+        return "categorical"
+    numbers = pd.to_numeric(values, errors="coerce")
+    parsed = numbers.notna()
+    if parsed.mean() >= NUMERIC_INFERENCE_SHARE:
+        finite = numbers[parsed & np.isfinite(numbers)]
+        is_integral = bool((finite == np.round(finite)).all())
+        return (
+            "integer"
+            if is_integral and not values[parsed].str.contains(r"[.eE]").any()
+            else "continuous"
+        )
+    # Only literal true/false is inferred boolean: yes/no columns keep their text values.
+    if values.str.lower().isin({"true", "false"}).all():
+        return "boolean"
+    if values.str.contains(r"^\d{4}-\d{2}-\d{2}").all():
+        dates = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        if dates.notna().all():
+            return "datetime"
+    return "categorical"
+
+
+def _infer_native(column: pd.Series) -> ColumnType:
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "continuous"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "categorical"
+
+
+def _convert(
+    column: pd.Series, kind: ColumnType, name: str, path: str
+) -> tuple[pd.Series, np.ndarray | None, pd.Series]:
+    """Return the typed column, the mask of defective rows and their reasons."""
+    present = column.notna().to_numpy()
+    shown = column.astype(object).astype(str)
+    if kind in ("continuous", "integer"):
+        numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+        unparsed = present & numbers.isna().to_numpy()
+        infinite = np.isinf(numbers.to_numpy())
+        non_integral = np.zeros(len(column), dtype=bool)
+        if kind == "integer":
+            finite = np.isfinite(numbers.to_numpy())
+            non_integral = finite & (numbers.to_numpy() != np.round(numbers.to_numpy()))
+        bad = unparsed | infinite | non_integral
+        why = np.select(
+            [unparsed, infinite, non_integral],
+            ["unparseable number", "infinite value", "non-integer value"],
+            default="",
+        )
+        reasons = "column " + repr(name) + ": " + pd.Series(why) + " '" + shown + "'"
+        numbers = numbers.mask(bad)
+        return numbers, bad, reasons
+    if kind == "boolean":
+        if pd.api.types.is_bool_dtype(column.dtype):
+            return column.astype("boolean"), None, pd.Series(dtype=object)
+        lowered = (
+            column.astype(object)
+            .where(column.notna())
+            .map(lambda v: v.lower() if isinstance(v, str) else v)
+        )
+        result = pd.Series(pd.NA, index=column.index, dtype="boolean")
+        result[lowered.isin(TRUE_TOKENS).to_numpy()] = True
+        result[lowered.isin(FALSE_TOKENS).to_numpy()] = False
+        bad = present & result.isna().to_numpy()
+        return result, bad, "column " + repr(name) + ": not a boolean '" + shown + "'"
+    if kind == "datetime":
+        dates = pd.to_datetime(column, errors="coerce", format="mixed")
+        bad = present & dates.isna().to_numpy()
+        return dates, bad, "column " + repr(name) + ": unparseable datetime '" + shown + "'"
+    if kind == "categorical":
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+            column = (
+                column.astype(object)
+                .where(column.notna())
+                .map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+            )
+        return column, None, pd.Series(dtype=object)
+    raise InputError(path, f"expected a known column type, found {kind!r}", column=name)
+
+
+def _settle_integer_dtypes(frame: pd.DataFrame, types: dict[str, ColumnType]) -> pd.DataFrame:
+    """Integer columns become int64, or nullable Int64 where values are missing."""
+    out = frame.copy()
+    for name, kind in types.items():
+        if kind == "integer":
+            column = out[name]
+            out[name] = column.astype("Int64") if column.isna().any() else column.astype("int64")
+    return out
+
+
+def check_quarantine_share(table: TypedTable, max_share: float) -> None:
+    """Fail when more rows were quarantined than the contract tolerates."""
+    if table.quarantine_share > max_share:
+        reasons = table.quarantine[REASON_COLUMN].head(3).tolist()
+        raise QuarantineError(
+            f"{table.path}: expected at most {max_share:.1%} of rows quarantined, found "
+            f"{len(table.quarantine)} of {table.n_read} ({table.quarantine_share:.1%}); "
+            f"first reasons: {reasons}"
+        )

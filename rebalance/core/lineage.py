@@ -1,0 +1,69 @@
+"""The key-value metadata every published file carries, for traceability."""
+
+from __future__ import annotations
+
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+from rebalance.core.config import RebalanceConfig
+from rebalance.core.plan import BalancePlan
+from rebalance.core.version import __version__
+
+TRACKED_PACKAGES = (
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "scikit-learn",
+    "imbalanced-learn",
+    "prefect",
+    "great-expectations",
+    "torch",
+)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"rebalance": __version__}
+    for package in TRACKED_PACKAGES:
+        try:
+            versions[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def run_metadata(
+    config: RebalanceConfig,
+    *,
+    version: str,
+    input_fingerprint: str,
+    plan: BalancePlan,
+    holdout_counts: dict[str, int],
+    column_types: dict[str, str],
+    run_id: str | None,
+    method: str,
+    validation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything a published file says about how it was made. ``method`` is whose rows were
+    published; ``validation`` the gate's compact record (None: not validated)."""
+    metadata = {
+        "version": version,
+        "input_path": config.dataset.path,
+        "input_fingerprint": input_fingerprint,
+        "config_hash": config.content_hash(),
+        "config": config.model_dump(mode="json", exclude={"output"}),
+        "method": method,
+        "configured_method": config.balance.method,
+        "seed": config.balance.seed,
+        "target": config.dataset.target,
+        "column_types": column_types,
+        "class_counts_before": plan.before,
+        "class_counts_after": plan.after,
+        "synthetic_counts": plan.to_generate,
+        "excluded_classes": plan.excluded,
+        "holdout_class_counts": holdout_counts,
+        "library_versions": library_versions(),
+        "run_id": run_id,
+    }
+    if validation is not None:
+        metadata["validation"] = validation
+    return metadata

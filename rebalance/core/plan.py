@@ -1,0 +1,126 @@
+"""The balancing plan: imbalanced-learn's ``sampling_strategy`` vocabulary, resolved to counts.
+
+- ``"auto"`` / ``"not majority"``: every class but the majority up to the majority's count
+- ``"minority"``: the smallest class only; ``"not minority"``: all but the smallest;
+  ``"all"``: every class (the majority gains nothing)
+- a float ``r`` in (0, 1] (binary targets only): the minority up to ``r`` times the majority
+  (rounded down, as imbalanced-learn does), which must add at least one row
+- a dict ``{class: count}``: those classes up to those counts; the others are left alone
+
+Classes with fewer than ``min_class_rows`` train rows are too small to learn from: they are
+left unchanged and reported (``small_class_policy: exclude``) or fail the run (``fail``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import get_args
+
+import numpy as np
+from imblearn.utils import check_sampling_strategy
+
+from rebalance.core.config import BalanceConfig, SamplingStrategy
+from rebalance.core.errors import PlanError
+from rebalance.core.options import NamedStrategy
+
+NAMED_STRATEGIES = list(get_args(NamedStrategy))
+
+
+@dataclass(frozen=True)
+class BalancePlan:
+    before: dict[str, int]  # train class counts (real rows)
+    to_generate: dict[str, int]  # synthetic rows per class; only classes that get some
+    excluded: dict[str, str] = field(default_factory=dict)  # class -> why it was skipped
+
+    @property
+    def after(self) -> dict[str, int]:
+        return {label: n + self.to_generate.get(label, 0) for label, n in self.before.items()}
+
+
+def resolve_targets(counts: dict[str, int], strategy: SamplingStrategy) -> dict[str, int]:
+    """Target count per targeted class (before small-class handling). Named strategies and the
+    float ratio are resolved by imbalanced-learn's ``check_sampling_strategy`` (as its
+    over-samplers do); a dict is checked here."""
+    if len(counts) < 2:
+        raise PlanError(f"expected at least 2 classes to balance, found {list(counts)}")
+    if any(n < 1 for n in counts.values()):
+        raise PlanError(f"expected at least 1 row per class, found class counts {counts}")
+    if isinstance(strategy, dict):
+        return _dict_targets(counts, strategy)
+    if not isinstance(strategy, str | float | int) or isinstance(strategy, bool):
+        raise PlanError(
+            f"sampling_strategy: expected one of {NAMED_STRATEGIES}, a float ratio in (0, 1] or "
+            f"a dict of class counts, found {strategy!r}"
+        )
+    # imbalanced-learn reads the counts off a label vector: one small integer code per row, in
+    # sorted label order, so ties for the majority or minority break as on the labels themselves
+    labels = sorted(counts)
+    codes = np.arange(len(labels), dtype=np.min_scalar_type(len(labels)))
+    y = np.repeat(codes, [counts[label] for label in labels])
+    try:
+        extra = check_sampling_strategy(strategy, y, "over-sampling")
+    except ValueError as exc:
+        raise PlanError(_explain(counts, strategy, exc)) from None
+    added = {labels[code]: int(n) for code, n in extra.items()}  # rows to add per class
+    return {label: counts[label] + added[label] for label in counts if label in added}
+
+
+def _explain(counts: dict[str, int], strategy: str | float, exc: ValueError) -> str:
+    """imbalanced-learn's refusal of a named strategy or a ratio, as what was expected and what
+    was found."""
+    if isinstance(strategy, str):
+        return (
+            f"sampling_strategy: expected one of {NAMED_STRATEGIES}, found {strategy!r} "
+            f"(imbalanced-learn: {exc})"
+        )
+    if not 0 < strategy <= 1:
+        return f"sampling_strategy: expected a float ratio in (0, 1], found {strategy}"
+    if len(counts) != 2:
+        return f"a float sampling_strategy needs a binary target, found {len(counts)} classes"
+    majority = max(sorted(counts), key=lambda label: counts[label])
+    minority = min(sorted(counts), key=lambda label: counts[label])
+    top, have = counts[majority], counts[minority]
+    wanted = strategy * top
+    relation = "below" if wanted < have else "no more than"
+    return (
+        f"sampling_strategy {strategy} asks class {minority!r} for {wanted:g} rows ({strategy} x "
+        f"the {top} of {majority!r}), {relation} the {have} it already has; expected a ratio of "
+        f"at least {(have + 1) / top:.4g} (oversampling only adds rows)"
+    )
+
+
+def _dict_targets(counts: dict[str, int], strategy: dict[str, int]) -> dict[str, int]:
+    """The named classes up to the given counts; the others are left unchanged."""
+    unknown = sorted(set(strategy) - set(counts))
+    if unknown:
+        raise PlanError(
+            f"sampling_strategy names class(es) {unknown} that the train split does not "
+            f"have (classes: {sorted(counts)})"
+        )
+    for label, wanted in strategy.items():
+        if wanted < counts[label]:
+            raise PlanError(
+                f"sampling_strategy asks class {label!r} for {wanted} rows, below the "
+                f"{counts[label]} it already has (oversampling only adds rows)"
+            )
+    return dict(strategy)
+
+
+def make_plan(counts: dict[str, int], config: BalanceConfig) -> BalancePlan:
+    targets = resolve_targets(counts, config.sampling_strategy)
+    to_generate: dict[str, int] = {}
+    excluded: dict[str, str] = {}
+    for label, wanted in targets.items():
+        extra = wanted - counts[label]
+        if extra <= 0:
+            continue
+        if counts[label] < config.min_class_rows:
+            excluded[label] = (
+                f"{counts[label]} train row(s), fewer than min_class_rows={config.min_class_rows}"
+            )
+            continue
+        to_generate[label] = extra
+    if excluded and config.small_class_policy == "fail":
+        details = "; ".join(f"class {label!r}: {why}" for label, why in excluded.items())
+        raise PlanError(f"too few rows to learn from ({details}); small_class_policy is 'fail'")
+    return BalancePlan(before=dict(counts), to_generate=to_generate, excluded=excluded)

@@ -1,0 +1,82 @@
+"""What a run publishes, decided in one place, and the summary a run returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from rebalance.core.errors import GateError
+from rebalance.core.plan import BalancePlan
+from rebalance.core.validation.gate import GateDecision
+
+NOT_VALIDATED = "not validated"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Whose rows a run publishes and the plan as published."""
+
+    method: str  # whose synthetic rows are published ("none": the real rows only)
+    synthetic: pd.DataFrame | None
+    plan: BalancePlan  # nothing generated when only real rows are published
+    gate: str  # publish | publish_real_only | refuse | "not validated"
+
+
+def decide_publication(
+    plan: BalancePlan,
+    configured_method: str,
+    synthetic: Mapping[str, pd.DataFrame | None],
+    decision: GateDecision | None,
+) -> Publication:
+    """The gate's decision (or, without validation, the configured method) applied to the
+    candidates' rows. A refused run publishes nothing; its plan is the real counts."""
+    gate = decision.outcome if decision is not None else NOT_VALIDATED
+    method = decision.method if decision is not None else configured_method
+    rows = synthetic.get(method) if gate != "refuse" and method != "none" else None
+    if rows is None or rows.empty:
+        return Publication(method, None, BalancePlan(plan.before, {}, plan.excluded), gate)
+    return Publication(method, rows, plan, gate)
+
+
+def refusal_error(
+    dataset: str, decision: GateDecision, report: str | None, seconds: dict[str, float]
+) -> GateError:
+    return GateError(
+        dataset, decision.evaluated, decision.failures or [decision.reason], report, seconds
+    )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    dataset: str
+    version: str
+    path: str
+    reused: bool
+    method: str = ""  # the method whose rows were published ("none": real rows only)
+    gate: str = ""  # publish | publish_real_only | not validated
+    before: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)
+    quarantined_rows: int = 0
+    quarantine_path: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+
+
+def summary_of_manifest(
+    dataset: str, version: str, path: str, manifest: dict[str, Any]
+) -> RunSummary:
+    """The summary of a version published earlier, from its manifest."""
+    return RunSummary(
+        dataset=dataset,
+        version=version,
+        path=path,
+        reused=True,
+        method=manifest.get("method", ""),
+        gate=manifest.get("validation", {}).get("decision", {}).get("outcome", NOT_VALIDATED),
+        before=manifest["class_counts_before"],
+        after=manifest["class_counts_after"],
+        excluded=manifest.get("excluded_classes", {}),
+    )

@@ -1,0 +1,284 @@
+"""Atomic, versioned Parquet publishing.
+
+Layout under the output root::
+
+    <root>/<dataset>/versions/<version>/split=train/part-0.parquet     real + synthetic rows
+    <root>/<dataset>/versions/<version>/split=holdout/part-0.parquet   real rows only
+    <root>/<dataset>/versions/<version>/_manifest.json                 metadata, files, counts
+    <root>/<dataset>/versions/<version>/_profile.json                  the imbalance profile
+    <root>/<dataset>/latest                                            name of the newest version
+    <root>/<dataset>/quarantine/<input fingerprint>.parquet
+
+A version is written complete into ``<root>/<dataset>/.staging/`` and becomes visible with one
+``rename`` of its folder, so a reader never sees a half-written version. The version name is the
+content key (input fingerprint + config hash + rebalance version): publishing the same input and
+config again finds the existing version instead of writing a duplicate. ``latest`` is replaced
+atomically, and only after the version folder is in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rebalance.core.errors import PublishError
+
+METADATA_KEY = b"rebalance"
+MANIFEST = "_manifest.json"
+SYNTHETIC_COLUMN = "is_synthetic"
+STALE_STAGING_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    path: str
+    reused: bool  # True when this content was already published
+    row_counts: dict[str, int]
+
+
+def dataset_dir(root: str | Path, dataset: str) -> Path:
+    """The dataset's folder, refusing names that would escape the output root."""
+    if (
+        not dataset
+        or dataset in (".", "..")
+        or "/" in dataset
+        or "\\" in dataset
+        or ".." in dataset
+        or Path(dataset).is_absolute()
+    ):
+        raise PublishError(
+            f"expected a plain dataset name inside the output root, found {dataset!r}"
+        )
+    base = Path(root).resolve()
+    target = (base / dataset).resolve()
+    if not target.is_relative_to(base) or target == base:
+        raise PublishError(f"dataset {dataset!r} resolves outside the output root {base}")
+    return target
+
+
+def content_key(input_fingerprint: str, config_hash: str, code_version: str) -> str:
+    """The version name: the same input, config and code publish to the same version."""
+    blob = f"{input_fingerprint}|{config_hash}|{code_version}".encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def work_dir(root: str | Path, dataset: str, version: str) -> Path:
+    """Scratch space of a run in progress (GAN checkpoints); removed once it publishes."""
+    return dataset_dir(root, dataset) / ".work" / version
+
+
+def find_version(root: str | Path, dataset: str, version: str) -> Path | None:
+    """The complete version folder, or None when it was never published."""
+    folder = dataset_dir(root, dataset) / "versions" / version
+    return folder if (folder / MANIFEST).is_file() else None
+
+
+def latest_version(root: str | Path, dataset: str) -> str | None:
+    pointer = dataset_dir(root, dataset) / "latest"
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+
+
+def assemble_train(real: pd.DataFrame, synthetic: pd.DataFrame | None) -> pd.DataFrame:
+    """Real rows first, then synthetic ones, with the ``is_synthetic`` flag last."""
+    real = real.assign(**{SYNTHETIC_COLUMN: False})
+    if synthetic is None or synthetic.empty:
+        return real.reset_index(drop=True)
+    synthetic = synthetic[list(real.columns[:-1])].assign(**{SYNTHETIC_COLUMN: True})
+    return pd.concat([real, synthetic.astype(real.dtypes.to_dict())], ignore_index=True)
+
+
+def publish_version(
+    root: str | Path,
+    dataset: str,
+    version: str,
+    splits: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+    extra_files: dict[str, Any] | None = None,
+) -> PublishResult:
+    """Write ``splits`` (e.g. train, holdout) as one version; idempotent per ``version``.
+
+    ``extra_files`` are JSON side files; their names start with ``_`` so Parquet readers of
+    the version folder skip them.
+    """
+    home = dataset_dir(root, dataset)
+    final = home / "versions" / version
+    if (final / MANIFEST).is_file():
+        move_latest(home, version)
+        return _result_from_manifest(final, version, reused=True)
+    staging_root = home / ".staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(staging_root)
+    staging = staging_root / f"{version}-{uuid.uuid4().hex[:8]}"
+    try:
+        counts = _write_version(staging, splits, metadata, extra_files or {})
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            commit_rename(staging, final)
+        except OSError:
+            # Someone published the same content meanwhile: theirs is as good as ours.
+            if (final / MANIFEST).is_file():
+                shutil.rmtree(staging, ignore_errors=True)
+                move_latest(home, version)
+                return _result_from_manifest(final, version, reused=True)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    move_latest(home, version)
+    return PublishResult(version=version, path=str(final), reused=False, row_counts=counts)
+
+
+def commit_rename(staging: Path, final: Path) -> None:
+    """The single step that makes a version visible."""
+    os.rename(staging, final)
+
+
+def move_latest(home: Path, version: str) -> None:
+    tmp = home / f".latest-{uuid.uuid4().hex[:8]}"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    os.replace(tmp, home / "latest")
+
+
+def _write_version(
+    folder: Path,
+    splits: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+    extra_files: dict[str, Any],
+) -> dict[str, int]:
+    folder.mkdir(parents=True)
+    files: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for split, frame in splits.items():
+        part = folder / f"split={split}" / "part-0.parquet"
+        part.parent.mkdir()
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        blob = json.dumps({**metadata, "split": split}, sort_keys=True, default=str).encode()
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: blob})
+        pq.write_table(table, part)
+        files[split] = str(part.relative_to(folder))
+        counts[split] = len(frame)
+    for name, payload in extra_files.items():
+        _write_side_file(folder, name, payload)
+    manifest = {**metadata, "files": files, "row_counts": counts, "written_at": time.time()}
+    # The manifest is written last: a folder without one is never treated as a version.
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    return counts
+
+
+def _write_side_file(folder: Path, name: str, payload: Any) -> None:
+    """``_name.json`` gets ``payload`` as JSON; any other ``_name.ext`` takes text as is."""
+    if not name.startswith("_") or "/" in name or "\\" in name:
+        raise PublishError(f"expected a side-file name like '_name.json', found {name!r}")
+    text = json.dumps(payload, indent=2, default=str) if name.endswith(".json") else payload
+    if not isinstance(text, str):
+        raise PublishError(f"side file {name!r}: expected text, found {type(payload).__name__}")
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def refusal_dir(root: str | Path, dataset: str, version: str) -> Path:
+    """Where the report of a version the gate refused is kept (nothing else is written)."""
+    return dataset_dir(root, dataset) / "refused" / version
+
+
+def write_refusal(root: str | Path, dataset: str, version: str, files: dict[str, Any]) -> Path:
+    """Write the side files of a refused version, all or nothing (staged, then renamed)."""
+    final = refusal_dir(root, dataset, version)
+
+    def fill(staging: Path) -> None:
+        for name, payload in files.items():
+            _write_side_file(staging, name, payload)
+
+    replace_folder(final, fill)
+    return final
+
+
+def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a staging folder, then put it in place of ``final`` (all or nothing)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
+    try:
+        staging.mkdir()
+        fill(staging)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def read_refusal(root: str | Path, dataset: str, version: str) -> dict[str, Any] | None:
+    """The recorded validation of a refused version, or None."""
+    path = refusal_dir(root, dataset, version) / "_validation.json"
+    if not path.is_file():
+        return None
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None  # unreadable: validate again rather than trust it
+    return record
+
+
+def _result_from_manifest(folder: Path, version: str, reused: bool) -> PublishResult:
+    manifest = read_manifest(folder)
+    return PublishResult(
+        version=version, path=str(folder), reused=reused, row_counts=manifest["row_counts"]
+    )
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PublishError(f"{path}: expected a readable version manifest ({exc})") from None
+    return manifest
+
+
+def read_split(
+    root: str | Path, dataset: str, split: str, version: str | None = None
+) -> pd.DataFrame:
+    """Read one split of a published version (the latest by default)."""
+    version = version or latest_version(root, dataset)
+    if version is None:
+        raise PublishError(f"expected a published version of {dataset!r} under {root}, found none")
+    folder = find_version(root, dataset, version)
+    if folder is None:
+        raise PublishError(f"expected version {version!r} of {dataset!r} under {root}, found none")
+    return pq.read_table(folder / f"split={split}").to_pandas()
+
+
+def _sweep_stale(staging_root: Path) -> None:
+    """Remove staging folders left by crashed runs long ago (never a live one)."""
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for leftover in staging_root.iterdir():
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
+def write_quarantine(root: str | Path, dataset: str, fingerprint: str, rows: pd.DataFrame) -> Path:
+    """Write quarantined rows atomically; returns the file path."""
+    folder = dataset_dir(root, dataset) / "quarantine"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{fingerprint[:20]}.parquet"
+    tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}"
+    table = pa.Table.from_pandas(rows.astype(str).where(rows.notna()), preserve_index=False)
+    pq.write_table(table, tmp)
+    os.replace(tmp, final)
+    return final
