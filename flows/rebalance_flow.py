@@ -13,20 +13,23 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from rebalance.core import events
-from rebalance.core.config import ColumnType, RebalanceConfig, load_config
-from rebalance.core.lineage import run_metadata
+from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.plan import BalancePlan
-from rebalance.core.profile import class_counts
-from rebalance.core.publication import RunSummary, decide_publication, refusal_error
-from rebalance.core.publish import assemble_train, content_key, work_dir
+from rebalance.core.publication import (
+    RunRecord,
+    RunSummary,
+    decide_publication,
+    refusal_error,
+    run_summary,
+)
+from rebalance.core.publish import content_key, work_dir
 from rebalance.core.timing import Stopwatch
 from rebalance.core.validation.gate import GateDecision
-from rebalance.core.validation.record import validation_metadata, validation_record
+from rebalance.core.validation.record import validation_record
 from rebalance.core.validation.report import ReportData
 from rebalance.core.version import __version__
 from rebalance.tasks import io, stages, validation
-from rebalance.tasks.events import emit
+from rebalance.tasks.events import announce_published
 
 
 @flow(name="rebalance", log_prints=True)
@@ -48,15 +51,12 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         profile = stages.profile(table, spec, config.balance)
         train, holdout = stages.split(table, spec, config.balance)
         plan = stages.plan(train, spec, config.balance)
+    run = RunRecord(
+        config, version, raw.fingerprint, table.types, train, holdout, flow_run.get_id()
+    )
     scratch = str(work_dir(root, spec.name, version))
-    tried = {
-        method: _try_method(config, method, train, table.types, plan, scratch, clock)
-        for method in config.candidate_methods()
-    }
-    verdict = _Verdict(side_files={"_profile.json": profile})
-    if config.validation.enabled:
-        with clock.stage("validate"):
-            verdict = _validate(config, version, train, holdout, table.types, plan, tried, verdict)
+    tried = {m: _try_method(run, m, plan, scratch, clock) for m in config.candidate_methods()}
+    verdict = _validate(run, plan, tried, profile, clock)
     rows = {method: attempt.synthetic for method, attempt in tried.items()}
     chosen = decide_publication(plan, config.balance.method, rows, verdict.decision)
     if verdict.decision is not None and chosen.gate == "refuse":
@@ -64,31 +64,12 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         io.discard_work(scratch)
         raise refusal_error(spec.name, verdict.decision, where, clock.rounded())
     with clock.stage("publish"):
-        metadata = run_metadata(
-            config,
-            version=version,
-            input_fingerprint=raw.fingerprint,
-            plan=chosen.plan,
-            holdout_counts=class_counts(holdout[spec.target]),
-            column_types=dict(table.types),
-            run_id=flow_run.get_id(),
-            method=chosen.method,
-            validation=verdict.metadata,
-        )
-        splits = {"train": assemble_train(train, chosen.synthetic), "holdout": holdout}
-        result = io.publish(root, spec.name, version, splits, metadata, verdict.side_files)
+        result = io.publish(run, chosen, verdict.side_files)
     io.discard_work(scratch)  # checkpoints are not needed once published
-    if not result.reused:
-        payload = events.published_payload(
-            spec.name, result.version, str(root), result.path, chosen.method, chosen.gate
-        )
-        emit(events.PUBLISHED, spec.name, payload)
+    announce_published(spec.name, str(root), result, chosen)
     get_run_logger().info("seconds per stage: %s", clock.rounded())
-    return RunSummary(
-        spec.name, result.version, result.path, result.reused, chosen.method, chosen.gate,
-        chosen.plan.before, chosen.plan.after, plan.excluded, len(table.quarantine), quarantine,
-        clock.rounded(),
-    )  # fmt: skip
+    kept = (len(table.quarantine), quarantine)
+    return run_summary(result, spec.name, chosen, plan.excluded, kept, clock.rounded())
 
 
 @flow(name="rebalance-spec", log_prints=True)
@@ -118,21 +99,15 @@ class _Verdict:
 
     side_files: dict[str, Any]
     decision: GateDecision | None = None
-    metadata: dict[str, Any] | None = None
 
 
 def _try_method(
-    config: RebalanceConfig,
-    method: str,
-    train: pd.DataFrame,
-    types: dict[str, ColumnType],
-    plan: BalancePlan,
-    scratch: str,
-    clock: Stopwatch,
+    run: RunRecord, method: str, plan: BalancePlan, scratch: str, clock: Stopwatch
 ) -> _Attempt:
+    config = run.config
     with clock.stage(f"fit:{method}"):
         sampler = stages.fit_sampler(
-            train, types, config.dataset, config.for_method(method), scratch
+            run.train, run.types, config.dataset, config.for_method(method), scratch
         )
     with clock.stage(f"generate:{method}"):
         rows = stages.generate(sampler, plan)
@@ -140,43 +115,44 @@ def _try_method(
 
 
 def _validate(
-    config: RebalanceConfig,
-    version: str,
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    types: dict[str, ColumnType],
+    run: RunRecord,
     plan: BalancePlan,
     tried: dict[str, _Attempt],
-    verdict: _Verdict,
+    profile: dict[str, Any],
+    clock: Stopwatch,
 ) -> _Verdict:
-    """Score every candidate on the real holdout, let the gate decide, render the report."""
-    context = validation.prepare_validation(train, holdout, types, plan, config)
-    candidates = {
-        method: validation.validate(context, method, attempt.synthetic)
-        for method, attempt in tried.items()
-    }
-    decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)
-    record = validation_record(decision, context, candidates, config.validation)
-    chosen = decide_publication(
-        plan, config.balance.method, {m: a.synthetic for m, a in tried.items()}, decision
-    )
-    report = validation.render_report(
-        ReportData(
-            dataset=config.dataset.name,
-            version=version,
-            decision=decision,
-            candidates=candidates,
-            baseline=context.baseline,
-            tuned=context.tuned,
-            plan=plan,
-            published_after=chosen.plan.after,
-            types=context.types,
-            target=config.dataset.target,
-            train=context.train,
-            synthetic={m: a.synthetic for m, a in tried.items()},
-            histories={m: a.history for m, a in tried.items() if a.history},
-            thresholds=config.validation.thresholds.model_dump(),
+    """Score every candidate on the real holdout, let the gate decide, render the report
+    (only the profile to record when validation is off)."""
+    config = run.config
+    if not config.validation.enabled:
+        return _Verdict(side_files={"_profile.json": profile})
+    with clock.stage("validate"):
+        context = validation.prepare_validation(run.train, run.holdout, run.types, plan, config)
+        candidates = {
+            method: validation.validate(context, method, attempt.synthetic)
+            for method, attempt in tried.items()
+        }
+        decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)
+        record = validation_record(decision, context, candidates, config.validation)
+        synthetic = {m: a.synthetic for m, a in tried.items()}
+        chosen = decide_publication(plan, config.balance.method, synthetic, decision)
+        report = validation.render_report(
+            ReportData(
+                dataset=config.dataset.name,
+                version=run.version,
+                decision=decision,
+                candidates=candidates,
+                baseline=context.baseline,
+                tuned=context.tuned,
+                plan=plan,
+                published_after=chosen.plan.after,
+                types=context.types,
+                target=config.dataset.target,
+                train=context.train,
+                synthetic=synthetic,
+                histories={m: a.history for m, a in tried.items() if a.history},
+                thresholds=config.validation.thresholds.model_dump(),
+            )
         )
-    )
-    files = {**verdict.side_files, "_validation.json": record, "_report.html": report}
-    return _Verdict(files, decision, validation_metadata(record))
+    files = {"_profile.json": profile, "_validation.json": record, "_report.html": report}
+    return _Verdict(files, decision)

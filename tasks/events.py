@@ -9,6 +9,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from rebalance.core import events
+from rebalance.core.publication import Publication
+from rebalance.core.publish import PublishResult
 from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
 
 
@@ -27,3 +29,15 @@ def emit(name: str, dataset: str, payload: dict[str, Any]) -> str | None:
     )
     event = emit_event(event=name, resource=resource, payload=payload)
     return str(event.id) if event is not None else None
+
+
+def announce_published(
+    dataset: str, root: str, result: PublishResult, chosen: Publication
+) -> str | None:
+    """Emit ``rebalance.dataset.published`` for a version this run wrote (not a reused one)."""
+    if result.reused:
+        return None
+    payload = events.published_payload(
+        dataset, result.version, root, result.path, chosen.method, chosen.gate
+    )
+    return emit(events.PUBLISHED, dataset, payload)

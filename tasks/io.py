@@ -16,7 +16,11 @@ from rebalance.core import publish as publishing
 from rebalance.core.config import DatasetSpec, RebalanceConfig
 from rebalance.core.errors import GateError
 from rebalance.core.ingest import RawTable, read_raw
-from rebalance.core.publication import RunSummary, summary_of_manifest
+from rebalance.core.lineage import run_metadata
+from rebalance.core.profile import class_counts
+from rebalance.core.publication import Publication, RunRecord, RunSummary, summary_of_manifest
+from rebalance.core.publish import assemble_train
+from rebalance.core.validation.record import validation_metadata
 from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
 
 IO_OPTIONS: dict[str, Any] = {
@@ -80,15 +84,26 @@ def discard_work(folder: str) -> None:
 
 @task(name="publish", **IO_OPTIONS)
 def publish(
-    root: str,
-    dataset: str,
-    version: str,
-    splits: dict[str, pd.DataFrame],
-    metadata: dict[str, Any],
-    side_files: dict[str, Any],
+    run: RunRecord, chosen: Publication, side_files: dict[str, Any]
 ) -> publishing.PublishResult:
+    """Write the real train rows with ``chosen``'s synthetic rows, and the real holdout, as
+    one complete version with its metadata and side files."""
+    config, dataset = run.config, run.config.dataset.name
+    record = side_files.get("_validation.json")  # absent when validation is off
+    metadata = run_metadata(
+        config,
+        version=run.version,
+        input_fingerprint=run.fingerprint,
+        plan=chosen.plan,
+        holdout_counts=class_counts(run.holdout[config.dataset.target]),
+        column_types=dict(run.types),
+        run_id=run.run_id,
+        method=chosen.method,
+        validation=validation_metadata(record) if record is not None else None,
+    )
+    splits = {"train": assemble_train(run.train, chosen.synthetic), "holdout": run.holdout}
     result = publishing.publish_version(
-        root, dataset, version, splits, metadata, extra_files=side_files
+        config.output.root, dataset, run.version, splits, metadata, extra_files=side_files
     )
     if "_report.html" in side_files:
         link_report(dataset, Path(result.path) / "_report.html", "published version")

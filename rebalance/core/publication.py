@@ -8,11 +8,26 @@ from typing import Any
 
 import pandas as pd
 
+from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.errors import GateError
 from rebalance.core.plan import BalancePlan
+from rebalance.core.publish import PublishResult
 from rebalance.core.validation.gate import GateDecision
 
 NOT_VALIDATED = "not validated"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run's input as the later stages see it: config, content key and the split rows."""
+
+    config: RebalanceConfig
+    version: str  # content key of input fingerprint, config and code version
+    fingerprint: str  # sha256 of the input bytes
+    types: dict[str, ColumnType]
+    train: pd.DataFrame  # real train rows
+    holdout: pd.DataFrame  # real holdout rows, never augmented
+    run_id: str | None = None  # the orchestrator's run id, recorded in metadata
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,31 @@ class RunSummary:
     quarantined_rows: int = 0
     quarantine_path: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+
+
+def run_summary(
+    result: PublishResult,
+    dataset: str,
+    chosen: Publication,
+    excluded: dict[str, str],
+    quarantine: tuple[int, str | None],
+    seconds: dict[str, float],
+) -> RunSummary:
+    """The summary of a run that published ``chosen``; ``quarantine``: rows and their file."""
+    return RunSummary(
+        dataset=dataset,
+        version=result.version,
+        path=result.path,
+        reused=result.reused,
+        method=chosen.method,
+        gate=chosen.gate,
+        before=chosen.plan.before,
+        after=chosen.plan.after,
+        excluded=excluded,
+        quarantined_rows=quarantine[0],
+        quarantine_path=quarantine[1],
+        seconds=seconds,
+    )
 
 
 def summary_of_manifest(
