@@ -1,8 +1,18 @@
 """The downstream classifier: train on a published version's ``split=train``, score on its
-real ``split=holdout``, and keep the metrics (and the model, in skops format) beside it.
+real ``split=holdout``, and keep the model and its metrics beside the version.
 
-skops files are loaded with an allow-list of types, so loading runs no code from the file
-(unlike pickle or joblib).
+``<root>/<dataset>/classifiers/<version>/``:
+
+- ``model.skops``: a scikit-learn ``Pipeline`` (encoding + classifier, see
+  ``rebalance.core.downstream``) that takes the published rows as ``pd.read_parquet`` gives them.
+  skops files are loaded with an allow-list of types (scikit-learn and numpy ones, and
+  ``functools.partial``), so loading runs no code from the file (unlike pickle or joblib).
+- ``model.json``: the decision rule: feature columns, classes, minority class and the decision
+  threshold tuned out of fold on the train split (binary targets; null for several classes).
+- ``metrics.json``: holdout scores at the default and at the tuned threshold, and what was
+  trained on.
+
+``load_model(folder)`` returns both as one ``DownstreamModel`` (``predict``, ``predict_proba``).
 """
 
 from __future__ import annotations
@@ -12,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rebalance.core.config import ClassifierConfig
+from rebalance.core.downstream import DownstreamModel, build_pipeline, out_of_fold_threshold
 from rebalance.core.errors import PublishError
 from rebalance.core.publish import (
     SYNTHETIC_COLUMN,
@@ -24,12 +36,17 @@ from rebalance.core.publish import (
     replace_folder,
 )
 from rebalance.core.validation.utility import (
-    UtilityProblem,
-    fit_and_score_model,
+    UTILITY_METRICS,
     minority_classes,
+    score_predictions,
 )
 
 MODEL_FILE = "model.skops"
+# skops audits a partial's function and arguments as types of their own: trusting the wrapper
+# (HistGradientBoosting wraps sklearn's check_array in one) trusts nothing else.
+TRUSTED_PREFIXES = ("sklearn.", "numpy.")
+TRUSTED_TYPES = ("functools.partial",)
+RULE_FILE = "model.json"
 METRICS_FILE = "metrics.json"
 
 
@@ -45,60 +62,185 @@ def classifier_dir(root: str | Path, dataset: str, version: str) -> Path:
     return dataset_dir(root, dataset) / "classifiers" / version
 
 
+def classifier_of_manifest(manifest: dict[str, Any]) -> tuple[ClassifierConfig, str]:
+    """The run's ``validation.classifier`` and where it came from ("manifest", or "default"
+    for a version published without its config)."""
+    found = manifest.get("config", {}).get("validation", {}).get("classifier")
+    if found is None:
+        return ClassifierConfig(), "default"
+    return ClassifierConfig.model_validate(found), "manifest"
+
+
 def train_on_version(
-    root: str | Path, dataset: str, version: str, config: ClassifierConfig, seed: int = 0
+    root: str | Path,
+    dataset: str,
+    version: str,
+    config: ClassifierConfig | None = None,
+    seed: int | None = None,
 ) -> ClassifierResult:
+    """Fit the pipeline on ``split=train``, tune its threshold out of fold, score
+    ``split=holdout`` and write the model folder. ``config`` None: the classifier named in the
+    version's manifest; ``seed`` None: the run's balance seed."""
     folder = find_version(root, dataset, version)
     if folder is None:
         raise PublishError(f"expected version {version!r} of {dataset!r} under {root}, found none")
     manifest = read_manifest(folder)
-    target, types = manifest["target"], manifest["column_types"]
-    train = pd.read_parquet(folder / "split=train").drop(columns=[SYNTHETIC_COLUMN])
-    holdout = pd.read_parquet(folder / "split=holdout")
-    before = manifest["class_counts_before"]
-    problem = UtilityProblem(
-        train=train,
-        holdout=holdout,
-        target=target,
-        types=types,
-        minority=minority_classes(before, list(manifest.get("synthetic_counts", {}))),
-        classifier=config,
-        seed=seed,
-    )
-    model, scores = fit_and_score_model(problem, train)
+    source = "argument"
+    if config is None:
+        config, source = classifier_of_manifest(manifest)
+    seed = int(manifest.get("seed", 0)) if seed is None else seed
+    train = pd.read_parquet(folder / "split=train")
+    holdout = pd.read_parquet(folder / "split=holdout")  # as any reader gets it
+    model = fit_model(train, manifest, config, seed, source=str(folder))
     metrics = {
         "dataset": dataset,
         "version": version,
         "classifier": config.model_dump(),
-        "minority_classes": problem.minority,
-        "holdout_rows": len(holdout),
+        "classifier_source": source,
+        "seed": seed,
+        "target": manifest["target"],
+        **_holdout_metrics(model, holdout, manifest),
         "train_rows": len(train),
-        "synthetic_train_rows": int(manifest["row_counts"]["train"]) - sum(before.values()),
-        **scores.as_dict(),
+        "synthetic_train_rows": _synthetic_rows(train),
     }
     target_dir = classifier_dir(root, dataset, version)
     _write_atomically(target_dir, model, metrics)
     return ClassifierResult(dataset, version, str(target_dir), metrics)
 
 
-def _write_atomically(final: Path, model: Any, metrics: dict[str, Any]) -> None:
+def fit_model(
+    train: pd.DataFrame,
+    manifest: dict[str, Any],
+    config: ClassifierConfig,
+    seed: int,
+    source: str = "<in memory>",
+) -> DownstreamModel:
+    """The fitted pipeline on the published train rows, with its tuned threshold (binary)."""
+    target, types = manifest["target"], manifest["column_types"]
+    if target not in train.columns:
+        raise PublishError(
+            f"{source}: expected target column {target!r} in split=train, found none"
+        )
+    features = [c for c in train.columns if c not in (target, SYNTHETIC_COLUMN)]
+    untyped = [c for c in features if c not in types]
+    if untyped:
+        raise PublishError(
+            f"{source}: expected a column type in the manifest for every feature, found none "
+            f"for {untyped}"
+        )
+    pipeline = build_pipeline(features, types, config, seed)
+    y = train[target].astype(str).to_numpy()
+    minority = minority_classes(manifest["class_counts_before"], [])[0] if _binary(y) else None
+    if minority is not None and minority not in set(y):
+        raise PublishError(
+            f"{source}: expected the minority class {minority!r} of the manifest's class counts "
+            f"in split=train column {target!r}, found classes {sorted(set(y))}"
+        )
+    threshold = None
+    if minority is not None:
+        real = ~_synthetic_mask(train)
+        threshold = out_of_fold_threshold(pipeline, train, y, minority, real, seed)
+    pipeline.fit(train, y)
+    classes = [str(c) for c in pipeline.classes_]
+    return DownstreamModel(pipeline, features, classes, minority, threshold, source)
+
+
+def _binary(y: np.ndarray) -> bool:
+    return len(set(y)) == 2
+
+
+def _synthetic_mask(train: pd.DataFrame) -> np.ndarray:
+    if SYNTHETIC_COLUMN not in train.columns:
+        return np.zeros(len(train), dtype=bool)
+    return train[SYNTHETIC_COLUMN].fillna(False).to_numpy(dtype=bool)
+
+
+def _synthetic_rows(train: pd.DataFrame) -> int:
+    return int(_synthetic_mask(train).sum())
+
+
+def _holdout_metrics(
+    model: DownstreamModel, holdout: pd.DataFrame, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """Scores at the default rule (most probable class) and at the tuned threshold; the
+    top-level scores are those of the saved rule (``model.predict``)."""
+    minority = minority_classes(
+        manifest["class_counts_before"], list(manifest.get("synthetic_counts", {}))
+    )
+    truth = holdout[manifest["target"]].astype(str).to_numpy()
+    proba = model.predict_proba(holdout)
+    rows = len(holdout)
+
+    def scores(threshold: float | None) -> dict[str, float]:
+        found = score_predictions(truth, model.classes, proba, minority, threshold, rows)
+        return {name: getattr(found, name) for name in UTILITY_METRICS}
+
+    default = scores(None)
+    tuned = scores(model.threshold) if model.threshold is not None else None
+    return {
+        "classes": model.classes,
+        "minority_classes": minority,
+        "threshold": model.threshold,
+        "threshold_rule": _rule(model),
+        **(tuned or default),
+        "at_default_threshold": default,
+        "at_tuned_threshold": tuned,
+        "holdout_rows": rows,
+    }
+
+
+def _rule(model: DownstreamModel) -> str:
+    if model.threshold is not None:
+        return (
+            f"{model.minority!r} where its probability >= threshold (maximizes its F1 on "
+            "out-of-fold predictions of the real train rows)"
+        )
+    if model.minority is None:
+        return "most probable class (several classes: no threshold is tuned)"
+    return "most probable class (too few minority rows to tune a threshold out of fold)"
+
+
+def _write_atomically(final: Path, model: DownstreamModel, metrics: dict[str, Any]) -> None:
     import skops.io as sio
 
     def fill(staging: Path) -> None:
-        sio.dump(model, staging / MODEL_FILE)
+        sio.dump(model.pipeline, staging / MODEL_FILE)
+        rule = {**model.describe(), "target": metrics["target"], "model_file": MODEL_FILE}
+        (staging / RULE_FILE).write_text(json.dumps(rule, indent=2), encoding="utf-8")
         (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
 
     replace_folder(final, fill)
 
 
-def load_model(folder: str | Path) -> Any:
-    """Load a saved classifier; only scikit-learn and numpy types are accepted."""
+def load_model(folder: str | Path) -> DownstreamModel:
+    """Load a saved classifier folder; only scikit-learn and numpy types (and
+    ``functools.partial``) are accepted in ``model.skops``. ``predict`` applies the tuned
+    threshold of ``model.json``."""
     import skops.io as sio
 
-    path = Path(folder) / MODEL_FILE
-    untrusted = sio.get_untrusted_types(file=path)
-    allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy."))]
+    folder = Path(folder)
+    path, rule_path = folder / MODEL_FILE, folder / RULE_FILE
+    try:
+        rule = json.loads(rule_path.read_text(encoding="utf-8"))
+        untrusted = sio.get_untrusted_types(file=path)
+    except (OSError, ValueError) as exc:
+        raise PublishError(
+            f"{folder}: expected {MODEL_FILE} and {RULE_FILE} written by train-classifier, "
+            f"found an unreadable or missing file ({exc})"
+        ) from None
+    allowed = [t for t in untrusted if t.startswith(TRUSTED_PREFIXES) or t in TRUSTED_TYPES]
     refused = sorted(set(untrusted) - set(allowed))
     if refused:
-        raise PublishError(f"{path}: expected scikit-learn and numpy types only, found {refused}")
-    return sio.load(path, trusted=allowed)
+        raise PublishError(
+            f"{path}: expected scikit-learn and numpy types only (and functools.partial), "
+            f"found {refused}"
+        )
+    pipeline = sio.load(path, trusted=allowed)
+    return DownstreamModel(
+        pipeline=pipeline,
+        features=list(rule["features"]),
+        classes=list(rule["classes"]),
+        minority=rule["minority"],
+        threshold=rule["threshold"],
+        source=str(folder),
+    )

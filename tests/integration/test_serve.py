@@ -124,8 +124,11 @@ def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
     assert version_count() == 1
     wait_for("a completed classifier run", lambda: api.completed_runs("train-classifier") >= 1, log)
     (version,) = versions.iterdir()
-    metrics = out / "toy" / "classifiers" / version.name / "metrics.json"
-    assert metrics.is_file() and '"f1"' in metrics.read_text()
+    classifier = out / "toy" / "classifiers" / version.name
+    metrics = json.loads((classifier / "metrics.json").read_text())
+    assert metrics["classifier_source"] == "manifest"  # the spec's validation.classifier
+    assert metrics["threshold"] is not None and metrics["at_tuned_threshold"]["f1"] >= 0
+    assert (classifier / "model.skops").is_file() and (classifier / "model.json").is_file()
     assert api.events("rebalance.dataset.published")
 
     shutil.copy(first, inbox / "same-content.csv")  # same bytes under a new name

@@ -165,14 +165,34 @@ def _scores(
     train_rows: int,
 ) -> UtilityScores:
     truth = problem.labels(problem.holdout)
-    if threshold is not None:
-        minority = problem.minority[0]
-        other = next(c for c in classes if c != minority)
-        positive = proba[:, classes.index(minority)]
-        predicted = np.where(positive >= threshold, minority, other)
-    else:
-        predicted = np.asarray(classes)[np.argmax(proba, axis=1)]
-    labels = problem.minority
+    return score_predictions(truth, classes, proba, problem.minority, threshold, train_rows)
+
+
+def predict_labels(
+    classes: Sequence[str], proba: np.ndarray, minority: str | None, threshold: float | None
+) -> np.ndarray:
+    """The predicted labels: the most probable class, or (binary, with a ``threshold``) the
+    minority class wherever its probability reaches the threshold."""
+    classes = list(classes)
+    if threshold is None or minority is None:
+        return np.asarray(classes)[np.argmax(proba, axis=1)]
+    other = next(c for c in classes if c != minority)
+    positive = proba[:, classes.index(minority)]
+    return np.where(positive >= threshold, minority, other)
+
+
+def score_predictions(
+    truth: np.ndarray,
+    classes: list[str],
+    proba: np.ndarray,
+    minority: list[str],
+    threshold: float | None,
+    train_rows: int,
+) -> UtilityScores:
+    """Minority scores of ``proba`` (rows, classes) against the true labels ``truth``."""
+    chosen = minority[0] if threshold is not None else None
+    predicted = predict_labels(classes, proba, chosen, threshold)
+    labels = minority
     pr_auc = [
         float(average_precision_score(truth == label, proba[:, classes.index(label)]))
         for label in labels
