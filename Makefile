@@ -11,7 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= INFO
 # 2-core machine (see `set_process_defaults` in rebalance/cli/main.py for the measurements).
 export GOMP_SPINCOUNT ?= 10000
 
-.PHONY: install browser demo test lint tree typecheck clean bench-ctgan-env bench-gan bench-validation
+.PHONY: install browser demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation
 
 install: $(STAMP)
 
@@ -41,21 +41,15 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The installed layout (rebalance/gan, rebalance/flows, ...) as the wheel has it: import-linter
-# and mypy read packages from the file system, and in the repository rebalance.gan lives in gan/.
-TREE := build/tree
-tree: $(STAMP)
-	rm -rf build  # setuptools reuses build/lib: a module moved away would come back
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation --no-compile --target $(TREE) .
-
 # ruff, then the layers contract in pyproject.toml (entry points -> flows -> tasks -> engines
-# -> core); lint-imports puts its working folder first on sys.path.
-lint: tree
+# -> core). import-linter and mypy read rebalance.gan etc. through the links rebalance/gan ->
+# ../gan, so they see the layout the wheel installs.
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd $(TREE) && $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
+	$(BIN)/lint-imports
 
-typecheck: tree
+typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
