@@ -16,6 +16,7 @@ from prefect.runtime import flow_run
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publication import (
+    Publication,
     RunRecord,
     RunSummary,
     decide_publication,
@@ -57,8 +58,7 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     scratch = str(work_dir(root, spec.name, version))
     tried = {m: _try_method(run, m, plan, scratch, clock) for m in config.candidate_methods()}
     verdict = _validate(run, plan, tried, profile, clock)
-    rows = {method: attempt.synthetic for method, attempt in tried.items()}
-    chosen = decide_publication(plan, config.balance.method, rows, verdict.decision)
+    chosen = verdict.chosen
     if verdict.decision is not None and chosen.gate == "refuse":
         where = io.write_refusal(root, spec.name, version, verdict.side_files)
         io.discard_work(scratch)
@@ -95,8 +95,9 @@ class _Attempt:
 
 @dataclass
 class _Verdict:
-    """The gate's decision and the files that record it (empty without validation)."""
+    """What is published, the gate's decision behind it, and the files that record them."""
 
+    chosen: Publication
     side_files: dict[str, Any]
     decision: GateDecision | None = None
 
@@ -124,8 +125,10 @@ def _validate(
     """Score every candidate on the real holdout, let the gate decide, render the report
     (only the profile to record when validation is off)."""
     config = run.config
+    synthetic = {m: a.synthetic for m, a in tried.items()}
     if not config.validation.enabled:
-        return _Verdict(side_files={"_profile.json": profile})
+        chosen = decide_publication(plan, config.balance.method, synthetic, None)
+        return _Verdict(chosen, {"_profile.json": profile})
     with clock.stage("validate"):
         context = validation.prepare_validation(run.train, run.holdout, run.types, plan, config)
         candidates = {
@@ -134,7 +137,6 @@ def _validate(
         }
         decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)
         record = validation_record(decision, context, candidates, config.validation)
-        synthetic = {m: a.synthetic for m, a in tried.items()}
         chosen = decide_publication(plan, config.balance.method, synthetic, decision)
         report = validation.render_report(
             ReportData(
@@ -155,4 +157,4 @@ def _validate(
             )
         )
     files = {"_profile.json": profile, "_validation.json": record, "_report.html": report}
-    return _Verdict(files, decision)
+    return _Verdict(chosen, files, decision)
