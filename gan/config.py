@@ -39,11 +39,17 @@ class GanConfig:
     critic_steps: int = 1
     gradient_penalty: float = 10.0
     gumbel_tau: float = 0.2
+    min_steps_per_epoch: int = 1  # small tables: more than len // batch_size updates per epoch
+    min_steps: int = 0  # generator updates before fidelity checks (early stopping) begin
     # overfitting control
     validation_fraction: float = 0.1  # held-out slice of the train part for early stopping
     eval_every: int = 5  # epochs between fidelity checks
     patience: int = 6  # checks without improvement before stopping
     eval_rows: int = 2000  # synthetic rows drawn per fidelity check
+    # sampling: discriminator rejection sampling (see rejection.py)
+    rejection: bool = True  # measured: benchmarks/gan_levers.py
+    rejection_quantile: float = 0.95  # M = this quantile of the density ratio on generated rows
+    rejection_max_draws: float = 20.0  # candidates per requested row at most
     # runtime
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     bf16: bool = False  # bf16 autocast on CUDA

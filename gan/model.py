@@ -26,6 +26,14 @@ from rebalance.core.errors import ModelFileError, SamplerError
 from rebalance.core.split import stratified_split
 from rebalance.core.validation.fidelity import mean_fidelity
 from rebalance.gan.config import GanConfig
+from rebalance.gan.rejection import (
+    PREFIX,
+    Draw,
+    OrdinalEncoder,
+    RejectionFilters,
+    filtered_rows,
+    fit_filter,
+)
 from rebalance.gan.trainer import EpochStats, History, Trainer
 from rebalance.gan.transformer import TabularTransformer
 
@@ -79,7 +87,43 @@ class ConditionalTabularGAN:
             on_epoch=on_epoch,
             fingerprint=_fingerprint(matrix, ids, self.transformer_.to_dict()),
         )
+        self.rejection_ = self._fit_rejection(frame) if cfg.rejection else None
         return self
+
+    def _fit_rejection(self, frame: pd.DataFrame) -> RejectionFilters:
+        """Per class, a real-vs-generated classifier on all the rows fit was given (the gate
+        judges synthetic rows against real rows the GAN never saw)."""
+        features = list(self.feature_types_)
+        encoder = OrdinalEncoder.fit(frame[features], self.feature_types_)
+        labels = frame[self.target_].astype(str).to_numpy()
+        rng = torch.Generator(device=self._trainer.device)
+        rng.manual_seed(self.config.seed + 2)  # + 1 is the fidelity check's stream
+        filters = {}
+        for label in self.classes_:
+            real = encoder.transform(frame.loc[labels == label, features])  # (n, features)
+            draw = self._drawer(label, rng, self.config.seed + 2)
+            fitted = fit_filter(
+                real, draw, encoder.transform, self.config.rejection_quantile, self.config.seed
+            )
+            if fitted is not None:
+                filters[label] = fitted
+        return RejectionFilters(encoder, filters)
+
+    def _drawer(self, key: str, rng: torch.Generator, seed: int) -> Draw:
+        """Decoded feature rows of class ``key``; each round decodes with its own seed."""
+        class_id = self.classes_.index(key)
+
+        def draw(n: int, round_: int) -> pd.DataFrame:
+            scalars, codes = self._trainer.generate(n, class_id, rng)
+            # Modes are shared by all classes; keep each class's numbers in its own real range.
+            return self.transformer_.decode(
+                scalars.cpu().numpy(),
+                codes.cpu().numpy(),
+                seed=seed + round_,
+                bounds=self.class_ranges_.get(key),
+            )
+
+        return draw
 
     def _evaluator(self, held_out: pd.DataFrame) -> Callable[[Trainer], float]:
         """1 - mean KS/TV complement between held-out real rows and as many synthetic rows per
@@ -116,14 +160,15 @@ class ConditionalTabularGAN:
         seed = zlib.crc32(f"{self.config.seed}:{key}".encode())
         rng = torch.Generator(device=self._trainer.device)
         rng.manual_seed(seed)
-        scalars, codes = self._trainer.generate(n, self.classes_.index(key), rng)
-        # Modes are shared by all classes; keep each class's numbers inside its own real range.
-        frame = self.transformer_.decode(
-            scalars.cpu().numpy(),
-            codes.cpu().numpy(),
-            seed=seed,
-            bounds=self.class_ranges_.get(key),
-        )
+        draw = self._drawer(key, rng, seed)
+        rejection: RejectionFilters | None = getattr(self, "rejection_", None)
+        filt = rejection.classes.get(key) if rejection and self.config.rejection else None
+        if rejection is None or filt is None:
+            frame = draw(n, 0)
+        else:
+            frame = filtered_rows(
+                filt, draw, rejection.encoder.transform, n, rng, self.config.rejection_max_draws
+            )
         frame[self.target_] = key
         frame = frame[self.columns_]
         target_dtype = self.dtypes_[self.target_]
@@ -155,7 +200,10 @@ class ConditionalTabularGAN:
             "classes": self.classes_,
             "class_ranges": self.class_ranges_,
             "history": self.history_.to_dict(),
+            "rejection": self.rejection_.state() if self.rejection_ else None,
         }
+        if self.rejection_:
+            weights.update(self.rejection_.tensors())
         _atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
         _atomic_write(
             folder / STATE_FILE, lambda tmp: tmp.write_text(json.dumps(state), encoding="utf-8")
@@ -180,12 +228,18 @@ class ConditionalTabularGAN:
         model.class_ranges_ = state.get("class_ranges", {})
         model.history_ = History(**state["history"])
         model.transformer_ = TabularTransformer.from_dict(state["transformer"])
+        model.rejection_ = None
         trainer = Trainer(
             config, model.transformer_.spans_, model.transformer_.width_, len(model.classes_)
         )
         try:
             weights = load_file(str(weights_path), device=str(trainer.device))
-            trainer.generator.load_state_dict(weights)
+            filters = {k: v for k, v in weights.items() if k.startswith(PREFIX)}
+            trainer.generator.load_state_dict(
+                {k: v for k, v in weights.items() if k not in filters}
+            )
+            if state.get("rejection"):
+                model.rejection_ = RejectionFilters.from_saved(state["rejection"], filters)
         except (SafetensorError, RuntimeError) as exc:
             raise ModelFileError(
                 f"{weights_path}: expected generator weights matching model.json ({exc})"

@@ -16,7 +16,7 @@ from rebalance.gan.trainer import EpochStats
 
 class GanOversampler(Oversampler):
     name = "gan"
-    traits = SamplerTraits(trains=True, uses_accelerator=True, checkpoints=True)
+    traits = SamplerTraits(trains=True, uses_accelerator=True, checkpoints=True, generative=True)
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         super().__init__(seed=seed, **params)

@@ -112,7 +112,8 @@ class Trainer:
             for module, lr in ((self.generator, cfg.generator_lr), (self.critic, cfg.critic_lr))
         )
         batches = ClassBalancedBatches(class_ids, self.n_classes, self.rng)
-        steps = max(len(data) // cfg.batch_size, 1)
+        # batches are drawn with replacement: a small table still gets enough updates per epoch
+        steps = max(len(data) // cfg.batch_size, cfg.min_steps_per_epoch, 1)
         state = self._resume(opt_g, opt_d, fingerprint)
         self.history.resumed_from = state.epoch or None
         for epoch in range(state.epoch, cfg.epochs):
@@ -125,7 +126,7 @@ class Trainer:
             )
             stats.resumed_from = self.history.resumed_from
             state.epoch = epoch + 1
-            if evaluate is not None and cfg.eval_every and state.epoch % cfg.eval_every == 0:
+            if evaluate is not None and self._checks_due(state.epoch, steps):
                 stats.score = self._evaluate(evaluate, state)
             if on_epoch is not None:
                 on_epoch(stats)
@@ -142,6 +143,14 @@ class Trainer:
             self.generator.load_state_dict(state.best["generator"])
             self.history.best_epoch = state.best["epoch"]
         return self.history
+
+    def _checks_due(self, epoch: int, steps: int) -> bool:
+        """A fidelity check this epoch? Never before ``min_steps`` updates: an early best
+        would publish a barely trained generator."""
+        cfg = self.config
+        if not cfg.eval_every or epoch % cfg.eval_every:
+            return False
+        return epoch * steps >= cfg.min_steps
 
     def _train_epoch(
         self,

@@ -99,6 +99,12 @@ class GanOptions(_Options):
     critic_steps: int = Field(1, ge=1, description="critic updates per generator update")
     gradient_penalty: float = Field(10.0, ge=0.0)
     gumbel_tau: float = Field(0.2, gt=0.0)
+    min_steps_per_epoch: int = Field(
+        1, ge=1, description="generator updates per epoch at least (small tables: rows < batch)"
+    )
+    min_steps: int = Field(
+        0, ge=0, description="generator updates before fidelity checks (early stopping) begin"
+    )
     # overfitting control
     validation_fraction: float = Field(
         0.1, ge=0.0, lt=0.5, description="held-out slice of the train part for early stopping"
@@ -106,6 +112,16 @@ class GanOptions(_Options):
     eval_every: int = Field(5, ge=0, description="epochs between fidelity checks; 0: none")
     patience: int = Field(6, ge=1, description="checks without improvement before stopping")
     eval_rows: int = Field(2000, ge=1, description="synthetic rows drawn per fidelity check")
+    # sampling
+    rejection: bool = Field(
+        True, description="discriminator rejection sampling: thin rows a classifier finds fake"
+    )
+    rejection_quantile: float = Field(
+        0.95, gt=0.0, le=1.0, description="M, the density-ratio cap, is this quantile of r"
+    )
+    rejection_max_draws: float = Field(
+        20.0, ge=1.0, description="candidates per requested row at most; then the least rejected"
+    )
     # runtime
     device: str = Field("auto", pattern=r"^(auto|[a-z]+(:\d+)?)$", description="auto, cpu, cuda:N")
     bf16: bool = Field(False, description="bf16 autocast on CUDA")

@@ -31,6 +31,7 @@ class SamplerTraits:
     trains: bool = False  # fits over epochs: reports TrainingProgress, has a training history
     uses_accelerator: bool = False  # holds one slot of the "gpu" concurrency limit while fitting
     checkpoints: bool = False  # resumes an interrupted fit from the work folder given to fit()
+    generative: bool = False  # draws rows from a learnt model: copying a train row is memorisation
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""Discriminator rejection sampling and the small-table training budget of the GAN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from rebalance.gan.model import ConditionalTabularGAN
+from rebalance.gan.rejection import ClassFilter, filtered_rows
+from rebalance.gan.trees import TreeEnsemble
+from tests.support import fit_gan as fit
+
+
+def test_exported_trees_score_rows_as_sklearn_does() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(800, 5))
+    x[rng.random(x.shape) < 0.1] = np.nan  # NaN takes each split's learnt side
+    y = (np.nan_to_num(x[:, 0]) + np.nan_to_num(x[:, 1]) ** 2 > 0.5).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, early_stopping=False, random_state=0)
+    model.fit(x, y)
+    trees = TreeEnsemble.from_sklearn(model)
+    np.testing.assert_allclose(trees.logit(x), model.decision_function(x), rtol=0, atol=1e-10)
+    again = TreeEnsemble.from_parts(trees.arrays(), trees.scalars())
+    np.testing.assert_array_equal(again.logit(x), trees.logit(x))
+
+
+def test_rejection_sampling_is_reproducible_and_leaves_global_rngs_alone() -> None:
+    torch.manual_seed(123)
+    np.random.seed(123)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    one, two = fit(seed=3, rejection=True), fit(seed=3, rejection=True)
+    assert "yes" in one.rejection_.classes and "rare" not in one.rejection_.classes  # 3 rows
+    rows = one.sample("yes", 300)
+    assert len(rows) == 300 and rows["label"].eq("yes").all()
+    pd.testing.assert_frame_equal(rows, two.sample("yes", 300))
+    assert len(one.sample("rare", 7)) == 7  # no filter: rows as generated
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert all(
+        np.array_equal(a, b) for a, b in zip(np.random.get_state(), numpy_state, strict=True)
+    )
+
+
+def test_rejection_changes_the_rows_and_can_be_turned_off() -> None:
+    filtered, plain = fit(rejection=True), fit(rejection=False)
+    assert plain.rejection_ is None
+    assert not filtered.sample("yes", 200).equals(plain.sample("yes", 200))
+
+
+def test_a_loaded_model_filters_as_the_fitted_one(tmp_path: Path) -> None:
+    model = fit(rejection=True)
+    folder = model.save(tmp_path / "model")
+    assert any(key.startswith("rejection.") for key in load_file(folder / "model.safetensors"))
+    loaded = ConditionalTabularGAN.load(folder)
+    for label, n in (("yes", 300), ("no", 50)):
+        pd.testing.assert_frame_equal(loaded.sample(label, n), model.sample(label, n))
+
+
+class _RejectMost:
+    rate = 0.01
+
+    def log_accept(self, features: np.ndarray) -> np.ndarray:
+        return 50 * np.log(features[:, 0])  # x ** 50: about 1 row in 50 is kept
+
+
+def test_when_draws_run_out_the_least_rejected_rows_fill_in() -> None:
+    drawn: list[int] = []
+
+    def draw(n: int, round_: int) -> pd.DataFrame:
+        drawn.append(n)
+        values = np.random.default_rng(round_).random(n)
+        return pd.DataFrame({"x": values})
+
+    rng = torch.Generator().manual_seed(0)
+    filt: ClassFilter = _RejectMost()  # type: ignore[assignment]
+    rows = filtered_rows(filt, draw, lambda f: f.to_numpy(), 50, rng, max_draws=4.0)
+    assert len(rows) == 50 and sum(drawn) == 4 * 50  # the whole budget, and no more
+    # the 200 draws' top quarter, not arbitrary rejected rows
+    assert rows["x"].min() > 0.6
+
+
+def test_small_tables_get_more_updates_and_checks_wait_for_min_steps() -> None:
+    # 460 rows, 10% held out, batch 100: 4 updates per epoch by size alone
+    late = fit(epochs=4, eval_every=1, min_steps_per_epoch=10, min_steps=30)
+    assert late.history_.eval_epochs == [3, 4]  # 10 updates per epoch: 30 reached at epoch 3
+    never = fit(epochs=4, eval_every=1, min_steps=30)  # 4 per epoch: 16 < 30
+    assert never.history_.eval_epochs == [] and never.history_.best_epoch is None
