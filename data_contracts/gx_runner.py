@@ -41,10 +41,14 @@ def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> lis
     source = context.data_sources.add_pandas(f"{suite_name}-source")
     asset = source.add_dataframe_asset(f"{suite_name}-asset")
     batch_definition = asset.add_batch_definition_whole_dataframe(f"{suite_name}-batch")
-    suite = gx.ExpectationSuite(name=suite_name)
-    for index, check in enumerate(checks):
-        expectation = getattr(gxe, check.expectation)(**check.kwargs, meta={"check": index})
-        suite.add_expectation(expectation)
+    # Given at construction: add_expectation compares each new one with all before it (its
+    # cost grows with the square of the checks; 186 checks of a 61-column table took 7 s).
+    # These checks are distinct by construction.
+    expectations = [
+        getattr(gxe, check.expectation)(**check.kwargs, meta={"check": index})
+        for index, check in enumerate(checks)
+    ]
+    suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(suite)
     # GX does not keep suite order: match results back through the meta index.

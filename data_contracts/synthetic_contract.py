@@ -160,13 +160,16 @@ def contract_checks(
 
 
 def evaluate_with_contract(
-    context: ValidationContext, method: str, synthetic: pd.DataFrame | None
+    context: ValidationContext,
+    method: str,
+    synthetic: pd.DataFrame | None,
+    generative: bool = False,
 ) -> CandidateResult:
     """Every check of one candidate: this contract on its rows, then the core's fidelity,
-    privacy and utility checks."""
+    privacy, memorisation (``generative`` methods) and utility checks."""
     contract: list[GateCheck] = []
     if synthetic is not None and not synthetic.empty:
         contract = contract_checks(
-            context.train, synthetic, context.target, context.types, context.plan.to_generate
+            context.fit, synthetic, context.target, context.types, context.plan.to_generate
         )
-    return evaluate_candidate(context, method, synthetic, contract)
+    return evaluate_candidate(context, method, synthetic, contract, generative)

@@ -25,7 +25,7 @@ from rebalance.core.publication import (
 )
 from rebalance.core.publish import content_key, work_dir
 from rebalance.core.timing import Stopwatch
-from rebalance.core.validation.gate import GateDecision
+from rebalance.core.validation.decision import GateDecision
 from rebalance.core.validation.record import validation_record
 from rebalance.core.validation.report import ReportData
 from rebalance.core.version import __version__
@@ -52,9 +52,11 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         profile = stages.profile(table, spec, config.balance)
         train, holdout = stages.split(table, spec, config.balance)
         plan = stages.plan(train, spec, config.balance)
+        fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
     run = RunRecord(
-        config, version, raw.fingerprint, table.types, train, holdout, flow_run.get_id()
-    )
+        config, version, raw.fingerprint, table.types, train, holdout, flow_run.get_id(), fit,
+        selection,
+    )  # fmt: skip
     scratch = str(work_dir(root, spec.name, version))
     tried = {m: _try_method(run, m, plan, scratch, clock) for m in config.candidate_methods()}
     verdict = _validate(run, plan, tried, profile, clock)
@@ -69,7 +71,8 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     announce_published(spec.name, str(root), result, chosen)
     get_run_logger().info("seconds per stage: %s", clock.rounded())
     kept = (len(table.quarantine), quarantine)
-    return run_summary(result, spec.name, chosen, plan.excluded, kept, clock.rounded())
+    record = verdict.side_files.get("_validation.json")
+    return run_summary(result, spec.name, chosen, plan.excluded, kept, clock.rounded(), record)
 
 
 @flow(name="rebalance-spec", log_prints=True)
@@ -108,7 +111,7 @@ def _try_method(
     config = run.config
     with clock.stage(f"fit:{method}"):
         sampler = stages.fit_sampler(
-            run.train, run.types, config.dataset, config.for_method(method), scratch
+            run.sampler_rows, run.types, config.dataset, config.for_method(method), scratch
         )
     with clock.stage(f"generate:{method}"):
         rows = stages.generate(sampler, plan)
@@ -122,22 +125,30 @@ def _validate(
     profile: dict[str, Any],
     clock: Stopwatch,
 ) -> _Verdict:
-    """Score every candidate on the real holdout, let the gate decide, render the report
-    (only the profile to record when validation is off)."""
+    """Score every candidate on the selection rows, let the gate decide, score what is
+    published once on the holdout, render the report (only the profile to record when
+    validation is off)."""
     config = run.config
     synthetic = {m: a.synthetic for m, a in tried.items()}
-    if not config.validation.enabled:
+    if not config.validation.enabled or run.selection is None:
         chosen = decide_publication(plan, config.balance.method, synthetic, None)
         return _Verdict(chosen, {"_profile.json": profile})
     with clock.stage("validate"):
-        context = validation.prepare_validation(run.train, run.holdout, run.types, plan, config)
+        context = validation.prepare_validation(
+            run.sampler_rows, run.selection, run.types, plan, config
+        )
         candidates = {
             method: validation.validate(context, method, attempt.synthetic)
             for method, attempt in tried.items()
         }
         decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)
-        record = validation_record(decision, context, candidates, config.validation)
         chosen = decide_publication(plan, config.balance.method, synthetic, decision)
+        holdout = None
+        if chosen.gate != "refuse":
+            holdout = validation.score_published(
+                run.train, run.holdout, run.types, plan, config, chosen.method, chosen.synthetic
+            )
+        record = validation_record(decision, context, candidates, holdout, config.validation)
         report = validation.render_report(
             ReportData(
                 dataset=config.dataset.name,
@@ -146,11 +157,12 @@ def _validate(
                 candidates=candidates,
                 baseline=context.baseline,
                 tuned=context.tuned,
+                holdout=holdout,
                 plan=plan,
                 published_after=chosen.plan.after,
                 types=context.types,
                 target=config.dataset.target,
-                train=context.train,
+                train=context.fit,
                 synthetic=synthetic,
                 histories={m: a.history for m, a in tried.items() if a.history},
                 thresholds=config.validation.thresholds.model_dump(),

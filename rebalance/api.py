@@ -1,8 +1,9 @@
 """The Python API: balance a DataFrame in this process, with no Prefect and no files written.
 
 ``balance(frame, target=..., method=...)`` runs the stages of the ``rebalance`` flow in its
-order (type columns -> input contract -> holdout split -> plan -> fit and generate every
-candidate -> validate -> gate -> publication decision) and returns a :class:`BalanceResult`.
+order (type columns -> input contract -> holdout split -> plan -> selection split -> fit and
+generate every candidate -> validate -> gate -> publication decision -> holdout score) and
+returns a :class:`BalanceResult`.
 Arguments are validated first (imbalanced-learn style): a bad one raises ``SpecError`` or
 ``InputError`` with one line naming it.
 """
@@ -26,10 +27,12 @@ from rebalance.core.plan import BalancePlan, make_plan
 from rebalance.core.profile import class_counts
 from rebalance.core.publication import decide_publication, refusal_error
 from rebalance.core.publish import assemble_train
-from rebalance.core.split import stratified_split
+from rebalance.core.samplers import sampler_class
+from rebalance.core.split import selection_split, stratified_split
 from rebalance.core.timing import Stopwatch
+from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import prepare
-from rebalance.core.validation.gate import GateDecision, decide
+from rebalance.core.validation.holdout import score_holdout
 from rebalance.core.validation.record import validation_record
 from rebalance.data_contracts.input_contract import validate_input
 from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
@@ -65,13 +68,15 @@ def balance(
     validate: bool = True,
     holdout_fraction: float = 0.2,
     on_failure: str = "fail",
+    thresholds: Mapping[str, Any] | None = None,
     method_params: Mapping[str, Mapping[str, Any]] | None = None,
     **options: Any,
 ) -> BalanceResult:
     """Balance ``frame`` on its ``target`` column with ``method`` and return the rows.
 
-    ``method``: none, random, smote, gan, or auto (each is fitted and validated on the real
-    holdout; the best that passes the gate is used). ``sampling_strategy``: imbalanced-learn's
+    ``method``: none, random, smote, gan, or auto (each is fitted on the train rows minus a
+    selection split and validated on that split; the best that passes the gate is used, and
+    scored once on the real holdout for the record). ``sampling_strategy``: imbalanced-learn's
     vocabulary (auto, not majority, minority, not minority, all, a float for binary targets, or
     ``{class: count}``). ``column_types``: declared types (continuous, integer, categorical,
     boolean, datetime); the rest are inferred from the dtypes. ``options`` are the options of
@@ -81,12 +86,14 @@ def balance(
     With ``validate=False`` there is no holdout and no gate: every row is train. When the gate
     refuses the rows (``on_failure="fail"``, or a fallback chain where nothing passes) a
     ``GateError`` is raised; ``on_failure="publish_real_only"`` returns the real rows instead.
+    ``thresholds``: gate thresholds to change (``validation.thresholds`` of a spec, e.g.
+    ``{"min_gain_probability": 0.6}``).
     """
     _check_frame(frame)
     arguments = {
         "target": target, "method": method, "sampling_strategy": sampling_strategy,
         "seed": seed, "column_types": column_types, "validate": validate,
-        "holdout_fraction": holdout_fraction, "on_failure": on_failure,
+        "holdout_fraction": holdout_fraction, "on_failure": on_failure, "thresholds": thresholds,
         "method_params": method_params, "options": options,
     }  # fmt: skip
     config = _config(arguments)
@@ -102,14 +109,20 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
         validate_input(table.frame, config.dataset, table.types)
     train, holdout = _split(table.frame, config)
     plan = make_plan(class_counts(train[target]), config.balance)
+    fit = train
+    if validate:  # samplers fit on the train rows the gate does not decide on
+        share, seed = config.validation.selection_fraction, config.balance.seed
+        fit, selection = selection_split(train, target, share, seed)
     synthetic = {
-        candidate: _generate(train, table.types, plan, config, candidate, clock)
+        candidate: _generate(fit, table.types, plan, config, candidate, clock)
         for candidate in config.candidate_methods()
     }
     decision, record = None, None
     if validate:
         with clock.stage("validate"):
-            decision, record = _validate(train, holdout, table.types, plan, synthetic, config)
+            decision, record = _validate(
+                (train, fit, selection, holdout), table.types, plan, synthetic, config
+            )
     chosen = decide_publication(plan, config.balance.method, synthetic, decision)
     if decision is not None and chosen.gate == "refuse":
         raise refusal_error(DATASET, decision, None, clock.rounded())
@@ -139,6 +152,7 @@ _ARGUMENTS: dict[tuple[str, ...], str] = {
     ("balance", "method_params"): "method_params",
     ("validation", "enabled"): "validate",
     ("validation", "on_failure"): "on_failure",
+    ("validation", "thresholds"): "thresholds",
 }
 _METHOD_TAGS = frozenset({"random", "smote", "gan"})
 _EXPECTED = {
@@ -187,7 +201,11 @@ def _config(args: dict[str, Any]) -> RebalanceConfig:
             "holdout_fraction": args["holdout_fraction"], "params": options,
             "method_params": args["method_params"] or {},
         },
-        "validation": {"enabled": args["validate"], "on_failure": args["on_failure"]},
+        "validation": {
+            "enabled": args["validate"],
+            "on_failure": args["on_failure"],
+            "thresholds": dict(args["thresholds"] or {}),
+        },
     }  # fmt: skip
     try:
         config = RebalanceConfig.model_validate(raw)
@@ -288,18 +306,28 @@ def _generate(
 
 
 def _validate(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
+    rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame],
     types: dict[str, ColumnType],
     plan: BalancePlan,
     synthetic: Mapping[str, pd.DataFrame | None],
     config: RebalanceConfig,
 ) -> tuple[GateDecision, dict[str, Any]]:
-    """Score every candidate on the real holdout and let the gate decide."""
-    target, settings = config.dataset.target, config.validation
-    context = prepare(train, holdout, target, types, plan, settings, config.balance.seed)
+    """Score every candidate on the selection rows, let the gate decide, then score what is
+    published once on the holdout. ``rows``: train, fit, selection, holdout."""
+    train, fit, selection, holdout = rows
+    target, settings, seed = config.dataset.target, config.validation, config.balance.seed
+    context = prepare(fit, selection, target, types, plan, settings, seed)
     candidates = {
-        method: evaluate_with_contract(context, method, rows) for method, rows in synthetic.items()
+        method: evaluate_with_contract(
+            context, method, found, method != "none" and sampler_class(method).traits.generative
+        )
+        for method, found in synthetic.items()
     }
     decision = decide(config.balance.method, candidates, settings)
-    return decision, validation_record(decision, context, candidates, settings)
+    chosen = decide_publication(plan, config.balance.method, synthetic, decision)
+    scores = None
+    if chosen.gate != "refuse":
+        scores = score_holdout(
+            train, holdout, target, types, plan, settings, seed, chosen.method, chosen.synthetic
+        )
+    return decision, validation_record(decision, context, candidates, scores, settings)

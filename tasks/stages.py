@@ -13,7 +13,13 @@ from prefect.concurrency.sync import concurrency
 
 from rebalance.core.balance import fit_oversampler, generate_synthetic
 from rebalance.core.columns import TypedTable, check_quarantine_share, type_table
-from rebalance.core.config import BalanceConfig, ColumnType, ContractConfig, DatasetSpec
+from rebalance.core.config import (
+    BalanceConfig,
+    ColumnType,
+    ContractConfig,
+    DatasetSpec,
+    ValidationConfig,
+)
 from rebalance.core.errors import RebalanceError
 from rebalance.core.ingest import RawTable
 from rebalance.core.plan import BalancePlan, make_plan
@@ -21,7 +27,7 @@ from rebalance.core.profile import build_profile, class_counts, column_rows, pro
 from rebalance.core.progress import TerminalBar
 from rebalance.core.samplers import Oversampler, SamplerTraits, sampler_class
 from rebalance.core.samplers.base import ProgressListener
-from rebalance.core.split import stratified_split
+from rebalance.core.split import selection_split, stratified_split
 from rebalance.data_contracts.input_contract import validate_input
 from rebalance.tasks.io import artifact_key
 from rebalance.tasks.progress import PrefectProgress
@@ -66,6 +72,23 @@ def split(
     table: TypedTable, spec: DatasetSpec, balance: BalanceConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     return stratified_split(table.frame, spec.target, balance.holdout_fraction, balance.seed)
+
+
+@task(name="hold-selection", **STAGE_OPTIONS)
+def hold_selection(
+    train: pd.DataFrame, spec: DatasetSpec, validation: ValidationConfig, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``(fit, selection)``: samplers fit on ``fit``, the gate decides on ``selection``.
+    Without validation there is no selection: samplers fit on every train row."""
+    if not validation.enabled:
+        return train, None
+    fit, selection = selection_split(train, spec.target, validation.selection_fraction, seed)
+    get_run_logger().info(
+        "samplers fit on %d train rows; %d are held aside to choose between candidates",
+        len(fit),
+        len(selection),
+    )
+    return fit, selection
 
 
 @task(name="plan-balance", **STAGE_OPTIONS)

@@ -9,9 +9,12 @@ from prefect.artifacts import create_markdown_artifact
 
 from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.plan import BalancePlan
+from rebalance.core.samplers import sampler_class
 from rebalance.core.validation import report as reporting
+from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import ValidationContext, prepare
-from rebalance.core.validation.gate import CandidateResult, GateDecision, decide
+from rebalance.core.validation.gate import CandidateResult
+from rebalance.core.validation.holdout import HoldoutScores, score_holdout
 from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
 from rebalance.tasks.io import artifact_key
 from rebalance.tasks.stages import STAGE_OPTIONS
@@ -19,15 +22,15 @@ from rebalance.tasks.stages import STAGE_OPTIONS
 
 @task(name="prepare-validation", **STAGE_OPTIONS)
 def prepare_validation(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
+    fit: pd.DataFrame,
+    selection: pd.DataFrame,
     types: dict[str, ColumnType],
     plan: BalancePlan,
     config: RebalanceConfig,
 ) -> ValidationContext:
     context = prepare(
-        train,
-        holdout,
+        fit,
+        selection,
         config.dataset.target,
         types,
         plan,
@@ -36,7 +39,7 @@ def prepare_validation(
     )
     tuned = f", threshold tuned {context.tuned.f1:.3f}" if context.tuned else ""
     get_run_logger().info(
-        "holdout minority F1 of the real-only baseline: %.3f%s", context.baseline.f1, tuned
+        "selection minority F1 of the real-only baseline: %.3f%s", context.baseline.f1, tuned
     )
     return context
 
@@ -45,10 +48,11 @@ def prepare_validation(
 def validate(
     context: ValidationContext, method: str, synthetic: pd.DataFrame | None
 ) -> CandidateResult:
-    result = evaluate_with_contract(context, method, synthetic)
+    generative = method != "none" and sampler_class(method).traits.generative
+    result = evaluate_with_contract(context, method, synthetic, generative)
     failures = result.failures()
     get_run_logger().info(
-        "%s: holdout minority F1 %.3f, %d check(s), %d failed%s",
+        "%s: selection minority F1 %.3f, %d check(s), %d failed%s",
         method,
         result.utility.f1,
         len(result.checks),
@@ -73,6 +77,39 @@ def gate(
     return decision
 
 
+@task(name="score-holdout", **STAGE_OPTIONS)
+def score_published(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    types: dict[str, ColumnType],
+    plan: BalancePlan,
+    config: RebalanceConfig,
+    method: str,
+    synthetic: pd.DataFrame | None,
+) -> HoldoutScores:
+    """The published train split and the real-only references, once, on the holdout."""
+    scores = score_holdout(
+        train,
+        holdout,
+        config.dataset.target,
+        types,
+        plan,
+        config.validation,
+        config.balance.seed,
+        method,
+        synthetic,
+    )
+    tuned = scores.real_only_tuned
+    get_run_logger().info(
+        "holdout minority F1: published (%s) %.3f, real only %.3f%s",
+        method,
+        scores.published.f1,
+        scores.real_only.f1,
+        f", real only with a tuned threshold {tuned.f1:.3f}" if tuned else "",
+    )
+    return scores
+
+
 @task(name="render-report", **STAGE_OPTIONS)
 def render_report(data: reporting.ReportData) -> str:
     return reporting.render(data)
@@ -87,8 +124,10 @@ def gate_markdown(
         for method, c in candidates.items()
     )
     failures = "".join(f"\n- {line}" for line in decision.failures)
+    lines = "\n".join(f"- {line}" for line in decision.lines.values())
     return (
         f"# {dataset}: gate decision `{decision.outcome}` (method `{decision.method}`)\n\n"
-        f"{decision.reason}\n{failures}\n\n"
-        f"| candidate | gate | holdout minority F1 | failed checks |\n|---|---|---:|---:|\n{rows}\n"
+        f"{decision.reason}\n{failures}\n\n{lines}\n\n"
+        "| candidate | gate | selection minority F1 | failed checks |\n"
+        f"|---|---|---:|---:|\n{rows}\n"
     )

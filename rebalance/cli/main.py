@@ -6,10 +6,13 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import RebalanceError, SpecError
+
+if TYPE_CHECKING:  # pandas stays unimported until a command needs it
+    from rebalance.core.publication import RunSummary
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
@@ -72,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="run the pipeline on scikit-learn's bundled breast-cancer data",
-        description="Balance scikit-learn's bundled Wisconsin breast-cancer table "
-        "(212 malignant vs 357 benign) and publish it under --output.",
+        help="run the pipeline on scikit-learn's bundled digits, 'is it an 8?'",
+        description="Balance scikit-learn's bundled handwritten digits as 'is it an 8?' "
+        "(174 rows of 8 vs 1623 other) and publish it under --output.",
         epilog=EPILOG,
     )
     _add_balance_options(demo)
@@ -198,7 +201,28 @@ def _run(config: RebalanceConfig) -> int:
         print(f"  class {label!r} left as is: {why}")
     if summary.quarantine_path:
         print(f"  {summary.quarantined_rows} row(s) quarantined: {summary.quarantine_path}")
+    _print_outcome(summary)
     return 0
+
+
+def _print_outcome(summary: RunSummary) -> None:
+    """The gate's line for what was published and what it measured on the holdout."""
+    if summary.decision:
+        print(f"  why: {summary.decision}")
+    f1 = summary.holdout_f1
+    if f1.get("published") is None or f1.get("real_only") is None:
+        return
+    gain = f1["published"] - f1["real_only"]
+    tuned = f1.get("real_only_tuned")
+    tuned_text = "" if tuned is None else f"; real rows with a tuned threshold {tuned:.3f}"
+    print(
+        f"  holdout minority F1: published {f1['published']:.3f}, real rows only "
+        f"{f1['real_only']:.3f} ({gain:+.3f}){tuned_text}"
+    )
+    if summary.method == "none":
+        print("  no synthetic rows were published:")
+        for line in summary.not_published:
+            print(f"    {line}")
 
 
 def _profile(args: argparse.Namespace) -> int:

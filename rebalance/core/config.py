@@ -135,8 +135,20 @@ class GateThresholds(_Strict):
     max_closer_than_holdout_share: float = Field(
         0.15, ge=0, le=1, description="memorization: unseen real rows score about 0.05"
     )
+    calibrate: bool = Field(
+        True,
+        description="scale each fidelity threshold by the similarity two real samples of the "
+        "class, of the same sizes, reach (small classes are judged as such)",
+    )
     min_utility_gain: float = Field(
         0.0, ge=-1, le=1, description="minority F1 gain over training on real rows only"
+    )
+    min_gain_probability: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="share of bootstrap resamples of the selection rows on which a candidate's "
+        "minority F1 must beat the real-only model's",
     )
     beat_threshold_tuning: bool = Field(
         False, description="also require the F1 of the real-only model with a tuned threshold"
@@ -147,6 +159,19 @@ class ValidationConfig(_Strict):
     """The synthetic-sample validation stage and the gate in front of publishing."""
 
     enabled: bool = True
+    release: Literal["augmented"] = Field(
+        "augmented",
+        description="augmented: synthetic rows are published beside the real train rows, so "
+        "closeness to real rows is reported, not gating (memorisation by a generative model "
+        "still gates)",
+    )
+    selection_fraction: float = Field(
+        0.25,
+        ge=0.1,
+        le=0.5,
+        description="share of the train rows (per class) held aside to choose between "
+        "candidates; samplers fit on the rest, and the holdout is scored only for the report",
+    )
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     thresholds: GateThresholds = Field(default_factory=GateThresholds)
     on_failure: Literal["fail", "publish_real_only", "fallback"] = "fail"

@@ -12,7 +12,7 @@ from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.errors import GateError
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publish import PublishResult
-from rebalance.core.validation.gate import GateDecision
+from rebalance.core.validation.decision import GateDecision
 
 NOT_VALIDATED = "not validated"
 
@@ -28,6 +28,12 @@ class RunRecord:
     train: pd.DataFrame  # real train rows
     holdout: pd.DataFrame  # real holdout rows, never augmented
     run_id: str | None = None  # the orchestrator's run id, recorded in metadata
+    fit: pd.DataFrame | None = None  # the train rows samplers fit on (None: all of them)
+    selection: pd.DataFrame | None = None  # train rows the gate decides on (None: no gate)
+
+    @property
+    def sampler_rows(self) -> pd.DataFrame:
+        return self.train if self.fit is None else self.fit
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,27 @@ class RunSummary:
     quarantined_rows: int = 0
     quarantine_path: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    decision: str = ""  # the gate's line for the published candidate
+    not_published: list[str] = field(default_factory=list)  # the gate's lines for the others
+    # minority F1 on the reported holdout: published, real_only, real_only_tuned
+    holdout_f1: dict[str, float | None] = field(default_factory=dict)
+
+
+def validation_digest(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The gate's line for what was published and the holdout F1s, from a validation record."""
+    if not record:
+        return {}
+    decision = record["decision"]
+    chosen = decision["method"]
+    line = decision.get("lines", {}).get(chosen, decision["reason"])
+    scores = record.get("holdout") or {}
+    f1 = {
+        name: (scores.get(name) or {}).get("f1")
+        for name in ("published", "real_only", "real_only_tuned")
+        if name in scores
+    }
+    others = [text for method, text in decision.get("lines", {}).items() if method != chosen]
+    return {"decision": line, "not_published": others, "holdout_f1": f1}
 
 
 def run_summary(
@@ -87,9 +114,12 @@ def run_summary(
     excluded: dict[str, str],
     quarantine: tuple[int, str | None],
     seconds: dict[str, float],
+    validation: Mapping[str, Any] | None = None,
 ) -> RunSummary:
-    """The summary of a run that published ``chosen``; ``quarantine``: rows and their file."""
+    """The summary of a run that published ``chosen``; ``quarantine``: rows and their file;
+    ``validation``: the run's validation record, if it had one."""
     return RunSummary(
+        **validation_digest(validation),
         dataset=dataset,
         version=result.version,
         path=result.path,
@@ -119,4 +149,5 @@ def summary_of_manifest(
         before=manifest["class_counts_before"],
         after=manifest["class_counts_after"],
         excluded=manifest.get("excluded_classes", {}),
+        **validation_digest(manifest.get("validation")),
     )

@@ -1,4 +1,5 @@
-"""The stratified real holdout split, made before any balancing and never augmented."""
+"""The stratified splits: the real holdout (made before any balancing, never augmented, scored
+only for the report) and, inside train, the selection rows the gate decides on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 
 
 def stratified_split(
-    frame: pd.DataFrame, target: str, holdout_fraction: float, seed: int
+    frame: pd.DataFrame, target: str, holdout_fraction: float, seed: int | list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per class, ``round(fraction * n)`` rows go to the holdout, keeping at least one row of
     every class in train (a one-row class stays wholly in train). Row order is preserved."""
@@ -22,3 +23,11 @@ def stratified_split(
     train = frame[~holdout_mask].reset_index(drop=True)
     holdout = frame[holdout_mask].reset_index(drop=True)
     return train, holdout
+
+
+def selection_split(
+    train: pd.DataFrame, target: str, fraction: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(fit, selection)``: the samplers fit on ``fit``; candidates are compared on
+    ``selection``. Its own random stream, so the holdout split is unchanged by it."""
+    return stratified_split(train, target, fraction, [seed, 1])

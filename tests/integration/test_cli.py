@@ -72,14 +72,19 @@ def test_profile_prints_the_class_table(capsys: pytest.CaptureFixture[str]) -> N
 def test_demo_runs_auto_and_publishes_what_the_gate_chose(tmp_path: Path) -> None:
     done = run_cli("demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "breast-cancer-demo: version" in done.stdout
-    assert "  0                             170" in done.stdout
+    assert "digits-8-vs-rest-demo: version" in done.stdout
+    assert "  8                             139" in done.stdout
     gate = next(line for line in done.stdout.splitlines() if line.startswith("  gate: "))
     assert gate.startswith(("  gate: publish ", "  gate: publish_real_only "))
-    (version,) = (tmp_path / "out" / "breast-cancer-demo" / "versions").iterdir()
+    (version,) = (tmp_path / "out" / "digits-8-vs-rest-demo" / "versions").iterdir()
     assert (version / "_report.html").is_file() and (version / "_validation.json").is_file()
     for method in ("gan", "smote", "random", "none"):  # auto tried all four
-        assert f"{method}: holdout minority F1" in done.stdout + done.stderr
+        assert f"{method}: selection minority F1" in done.stdout + done.stderr
+    # the gate's line for what it published, and the gain measured once on the holdout
+    why = next(line for line in done.stdout.splitlines() if line.startswith("  why: "))
+    published = gate.split("method ")[-1].split(")")[0] if "method " in gate else "none"
+    assert why.startswith(f"  why: {published}: published")
+    assert "  holdout minority F1: published " in done.stdout
 
 
 @pytest.mark.integration
@@ -97,16 +102,25 @@ def test_run_failure_is_one_clear_line_without_traceback(tmp_path: Path) -> None
 
 
 @pytest.mark.integration
-def test_demo_with_the_gan_publishes_or_refuses_in_one_line(tmp_path: Path) -> None:
-    done = run_cli("demo", "--method", "gan", "--output", str(tmp_path / "out"), cwd=tmp_path)
-    assert "GAN trained" in done.stdout + done.stderr
-    home = tmp_path / "out" / "breast-cancer-demo"
-    if done.returncode == 0:
-        assert "  0                             170          286" in done.stdout
-        assert "  gate: publish (method gan)" in done.stdout
-    else:
-        assert done.returncode == 2 and "Traceback" not in done.stderr
-        errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error")]
-        assert len(errors) == 1 and "failed the publishing gate" in errors[0]
-        assert not (home / "versions").exists()
-        assert list((home / "refused").glob("*/_report.html"))
+def test_a_run_the_gate_refuses_is_one_line_and_publishes_nothing(tmp_path: Path) -> None:
+    rng = __import__("numpy").random.default_rng(0)
+    rows = ["x,z,y"] + [
+        f"{rng.normal():.4f},{rng.normal():.4f},{'p' if i < 60 else 'q'}" for i in range(300)
+    ]
+    data = tmp_path / "two.csv"
+    data.write_text("\n".join(rows) + "\n")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"dataset: {{name: d, path: {data}, target: y}}\n"
+        "balance: {method: smote}\n"
+        # no synthetic sample matches a real one column by column: the gate must refuse
+        "validation: {thresholds: {calibrate: false, min_ks_complement: 1.0}}\n"
+    )
+    done = run_cli("run", str(spec), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error")]
+    assert len(errors) == 1 and "failed the publishing gate" in errors[0]
+    assert "ks_complement[p]" in errors[0]
+    home = tmp_path / "out" / "d"
+    assert not (home / "versions").exists()
+    assert list((home / "refused").glob("*/_report.html"))

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from rebalance.core.samplers.smote import SmoteOversampler
-from rebalance.core.validation.gate import decide
+from rebalance.core.validation.decision import decide
+from rebalance.core.validation.holdout import score_holdout
 from rebalance.core.validation.report import ReportData, render
 from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
 from tests.support import MIXED_TYPES
@@ -54,7 +55,7 @@ def run_browser(binary: str, profile: Path, *args: str) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ctx = context()
-    sampler = SmoteOversampler(seed=0).fit(ctx.train, "label", MIXED_TYPES)
+    sampler = SmoteOversampler(seed=0).fit(ctx.fit, "label", MIXED_TYPES)
     rows = pd.concat([sampler.sample(k, n) for k, n in ctx.plan.to_generate.items()])
     candidates = {"smote": evaluate_with_contract(ctx, "smote", rows)}
     candidates["none"] = evaluate_with_contract(ctx, "none", None)
@@ -70,13 +71,26 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         published_after=ctx.plan.after,
         types=MIXED_TYPES,
         target="label",
-        train=ctx.train,
+        train=ctx.fit,
         synthetic={"smote": rows, "none": None},
         histories={"gan": history},
+        holdout=score_holdout(
+            ctx.fit, ctx.selection, "label", MIXED_TYPES, ctx.plan, ctx.config, 0, "smote", rows
+        ),
     )
     path = tmp_path_factory.mktemp("report") / "_report.html"
     path.write_text(render(data), encoding="utf-8")
     return path
+
+
+def test_report_explains_every_candidate_and_metric(report_file: Path) -> None:
+    text = report_file.read_text()
+    assert "Why each candidate was or was not published" in text
+    assert "<li>smote: " in text and "<li>none: " in text
+    assert "Utility on the reported holdout" in text and "published (smote)" in text
+    # every metric name is explained on hover and in the glossary
+    assert "<abbr title='How well a classifier tells synthetic rows from real ones" in text
+    assert "<h2>Glossary</h2>" in text and "<code>closer_than_holdout_share</code>" in text
 
 
 def test_report_is_self_contained(report_file: Path) -> None:

@@ -52,9 +52,14 @@ def rows(frame: pd.DataFrame) -> list[str]:
     return sorted(map(repr, plain.itertuples(index=False, name=None)))
 
 
+# These tests are about what balance() returns, not about how sure SMOTE's gain on a 200-row
+# toy table is (its bootstrap gain probability there is 0.79): that check is relaxed.
+SURE_ENOUGH = {"min_gain_probability": 0.5}
+
+
 @pytest.fixture(scope="module")
 def smote_result() -> BalanceResult:
-    return balance(table(), target="label", method="smote", seed=0)
+    return balance(table(), target="label", method="smote", seed=0, thresholds=SURE_ENOUGH)
 
 
 def test_smote_adds_exactly_the_planned_rows(smote_result: BalanceResult) -> None:
@@ -125,12 +130,24 @@ def test_sampling_strategy_dict_with_any_label_type() -> None:
     assert result.frame["label"].dtype == np.int64
 
 
-def test_random_oversampling_is_refused_by_the_privacy_checks() -> None:
-    # random oversampling copies real rows, so exact_copy_share fails by construction
+def test_random_oversampling_copies_are_reported_not_gating() -> None:
+    # random oversampling copies real rows by construction; beside the real rows that is no leak
+    result = balance(table(), target="label", method="random", on_failure="publish_real_only")
+    assert result.validation is not None
+    checks = result.validation["candidates"]["random"]["checks"]
+    copies = next(c for c in checks if c["name"] == "exact_copy_share[yes]")
+    assert copies["value"] == 1.0 and not copies["passed"] and not copies["gating"]
+    assert result.validation["holdout"]["method"] == result.method
+    # what did gate it here: it lowers minority F1 on the selection rows
     with pytest.raises(GateError, match=r"method 'random' failed the publishing gate") as info:
         balance(table(), target="label", method="random", on_failure="fail")
-    assert info.value.dataset == "dataframe"
-    assert any(failure.startswith("exact_copy_share[yes]") for failure in info.value.failures)
+    failed = [f.split(" =")[0] for f in info.value.failures]
+    assert failed == ["minority_f1_gain_over_real_only", "minority_f1_gain_probability"]
+
+
+def test_a_bad_threshold_names_the_argument() -> None:
+    with pytest.raises(SpecError, match=r"thresholds"):
+        balance(table(), target="label", method="smote", thresholds={"min_gain_probability": 2})
 
 
 def test_missing_target_names_the_column() -> None:
@@ -192,7 +209,9 @@ import numpy as np, pandas as pd
 from rebalance import balance
 sys.path.insert(0, sys.argv[1])
 from tests.unit.test_api import table
-result = balance(table(), target="label", method="smote")
+result = balance(
+    table(), target="label", method="smote", thresholds={"min_gain_probability": 0.5}
+)
 print(json.dumps({
     "prefect": sorted(m for m in sys.modules if m == "prefect" or m.startswith("prefect.")),
     "method": result.method, "synthetic": int(result.frame["is_synthetic"].sum()),

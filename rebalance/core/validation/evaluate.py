@@ -1,10 +1,16 @@
-"""Score one candidate's synthetic rows: contract, fidelity and privacy per class, utility."""
+"""Score one candidate's synthetic rows on the selection split: contract, fidelity, privacy and
+memorisation per class, and utility.
+
+The samplers fit on the *fit* rows (train minus the selection rows); every score here is
+measured against the *selection* rows, which no sampler saw. The reported holdout is not used:
+it is scored once, for the chosen method only (``holdout.py``).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,9 +22,12 @@ from rebalance.core.validation.gate import (
     CandidateResult,
     GateCheck,
     metric_checks,
+    metric_group,
     utility_checks,
 )
+from rebalance.core.validation.metrics import FIDELITY_METRICS
 from rebalance.core.validation.privacy import ALL_METRICS
+from rebalance.core.validation.significance import gain_probability
 from rebalance.core.validation.utility import (
     UtilityProblem,
     UtilityScores,
@@ -30,27 +39,31 @@ from rebalance.core.validation.utility import (
 
 @dataclass
 class ValidationContext:
-    """What every candidate is compared with: the real rows and the two real-only baselines."""
+    """What every candidate is compared with: the real rows and the two real-only baselines,
+    all on the selection split."""
 
-    train: pd.DataFrame
-    holdout: pd.DataFrame
+    fit: pd.DataFrame  # the train rows the samplers fit on
+    selection: pd.DataFrame  # train rows held aside: no sampler saw them
     target: str
     types: dict[str, ColumnType]
-    plan: BalancePlan
+    plan: BalancePlan  # the published plan (synthetic counts balance all train rows)
     config: ValidationConfig
     seed: int
     problem: UtilityProblem
-    baseline: UtilityScores  # real train rows only
-    tuned: UtilityScores | None  # real only, threshold tuned out of fold (binary targets)
+    baseline: UtilityScores  # fit rows only, scored on the selection rows
+    tuned: UtilityScores | None  # the same, threshold tuned out of fold (binary targets)
+    fit_share: float = 1.0  # fit rows over train rows: the share of synthetic rows scored
+    # class -> fidelity metric -> its value between two real samples of the sizes compared
+    references: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def features(self) -> list[str]:
-        return [c for c in self.train.columns if c != self.target]
+        return [c for c in self.fit.columns if c != self.target]
 
 
 def prepare(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
+    fit: pd.DataFrame,
+    selection: pd.DataFrame,
     target: str,
     types: Mapping[str, ColumnType],
     plan: BalancePlan,
@@ -58,8 +71,8 @@ def prepare(
     seed: int,
 ) -> ValidationContext:
     problem = UtilityProblem(
-        train=train,
-        holdout=holdout,
+        train=fit,
+        holdout=selection,
         target=target,
         types=types,
         minority=minority_classes(plan.before, list(plan.to_generate)),
@@ -67,18 +80,21 @@ def prepare(
         seed=seed,
         folds=config.cv_folds,
     )
-    return ValidationContext(
-        train=train,
-        holdout=holdout,
+    context = ValidationContext(
+        fit=fit,
+        selection=selection,
         target=target,
         types=dict(types),
         plan=plan,
         config=config,
         seed=seed,
         problem=problem,
-        baseline=fit_and_score(problem, train),
+        baseline=fit_and_score(problem, fit),
         tuned=tuned_threshold_scores(problem),
+        fit_share=len(fit) / max(sum(plan.before.values()), 1),
     )
+    context.references = reference_metrics(context)
+    return context
 
 
 def evaluate_candidate(
@@ -86,9 +102,11 @@ def evaluate_candidate(
     method: str,
     synthetic: pd.DataFrame | None,
     contract: Sequence[GateCheck] = (),
+    generative: bool = False,
 ) -> CandidateResult:
     """Every check of one candidate. ``contract``: the synthetic-data contract's results, run
-    by the caller (the contract engine sits above this module)."""
+    by the caller (the contract engine sits above this module). ``generative``: the method
+    draws rows from a learnt model, so copies of train rows are memorisation and gate."""
     started = time.perf_counter()
     if method == "none" or synthetic is None or synthetic.empty:
         result = CandidateResult(method=method, synthetic_rows=0, utility=context.baseline)
@@ -101,43 +119,107 @@ def evaluate_candidate(
             )
         result.seconds["validate"] = time.perf_counter() - started
         return result
-    balanced = assemble_train(context.train, synthetic).drop(columns="is_synthetic")
+    scored = scaled_rows(synthetic, context.target, context.fit_share)
+    balanced = assemble_train(context.fit, scored).drop(columns="is_synthetic")
     utility = fit_and_score(context.problem, balanced)
     result = CandidateResult(method=method, synthetic_rows=len(synthetic), utility=utility)
     result.checks = list(contract)
     result.metrics = class_metrics(context, synthetic)
-    groups = {metric.name: metric.kind for metric in ALL_METRICS}
-    result.checks += metric_checks(result.metrics, groups, context.config.thresholds)
+    groups = {m.name: metric_group(m.name, m.kind, generative) for m in ALL_METRICS}
+    result.checks += metric_checks(
+        result.metrics,
+        groups,
+        context.config.thresholds,
+        references=context.references,
+        gating_privacy=context.config.release != "augmented",
+    )
     result.checks += utility_checks(
-        utility, context.baseline, context.tuned, context.config.thresholds
+        utility,
+        context.baseline,
+        context.tuned,
+        context.config.thresholds,
+        _gain_probability(context, utility),
     )
     result.seconds["validate"] = time.perf_counter() - started
     return result
 
 
+def _gain_probability(context: ValidationContext, utility: UtilityScores) -> float | None:
+    if utility.predicted is None or context.baseline.predicted is None:
+        return None
+    truth = context.problem.labels(context.selection)
+    return gain_probability(
+        truth,
+        utility.predicted,
+        context.baseline.predicted,
+        context.problem.minority,
+        context.seed,
+    )
+
+
+def scaled_rows(synthetic: pd.DataFrame, target: str, share: float) -> pd.DataFrame:
+    """The first ``share`` of each class's synthetic rows: the plan balances all train rows,
+    the selection classifier trains on the fit rows only, so both are scaled alike."""
+    if share >= 1.0:
+        return synthetic
+    keep = synthetic.groupby(synthetic[target].astype(str), sort=False).cumcount()
+    sizes = synthetic[target].astype(str).map(synthetic[target].astype(str).value_counts())
+    return synthetic[keep.to_numpy() < np.round(sizes.to_numpy() * share)]
+
+
+@dataclass(frozen=True)
+class _ClassRows:
+    fit: pd.DataFrame  # every fit row of the class: copies and neighbours may be any of them
+    fit_sample: pd.DataFrame  # at most ``max_rows`` of them
+    selection: pd.DataFrame  # at most ``max_rows`` selection rows: the real side of fidelity
+
+
+def _class_rows(context: ValidationContext, label: str, index: int) -> _ClassRows:
+    cap, features = context.config.max_rows, context.features
+    rng = np.random.default_rng([context.seed, index])
+    fit_all = context.fit.loc[context.fit[context.target].astype(str) == label, features]
+    selected = context.selection[context.selection[context.target].astype(str) == label]
+    fit_all = fit_all.reset_index(drop=True)
+    return _ClassRows(fit_all, _cap(fit_all, cap, rng), _cap(selected[features], cap, rng))
+
+
+def reference_metrics(context: ValidationContext) -> dict[str, dict[str, float]]:
+    """Per synthesized class, each fidelity metric between the selection rows and a real
+    sample of the fit rows of the size the synthetic rows are compared at."""
+    out: dict[str, dict[str, float]] = {}
+    for index, label in enumerate(context.plan.to_generate):
+        rows = _class_rows(context, label, index)
+        out[label] = {
+            metric.name: metric.compute(
+                rows.selection, rows.fit_sample, context.types, seed=context.seed
+            )
+            for metric in FIDELITY_METRICS
+        }
+    return out
+
+
 def class_metrics(
     context: ValidationContext, synthetic: pd.DataFrame
 ) -> dict[str, dict[str, float]]:
-    """Every metric for every synthesized class, on at most ``max_rows`` rows per side."""
-    cap = context.config.max_rows
-    features = context.features
-    real_labels = context.train[context.target].astype(str)
-    holdout_labels = context.holdout[context.target].astype(str)
+    """Every metric for every synthesized class. Fidelity: synthetic rows (as many as the
+    reference's fit sample) against the selection rows; privacy: against every fit row, with
+    the selection rows as the unseen real rows."""
     synthetic_labels = synthetic[context.target].astype(str)
     out: dict[str, dict[str, float]] = {}
-    for label in context.plan.to_generate:
-        rng = np.random.default_rng([context.seed, len(out)])
-        real_all = context.train.loc[real_labels == label, features].reset_index(drop=True)
-        real = _cap(real_all, cap, rng)
-        fake = _cap(synthetic.loc[synthetic_labels == label, features], cap, rng)
-        holdout = _cap(context.holdout.loc[holdout_labels == label, features], cap, rng)
+    for index, label in enumerate(context.plan.to_generate):
+        rows = _class_rows(context, label, index)
+        rng = np.random.default_rng([context.seed, index, 1])
+        fake_all = synthetic.loc[synthetic_labels == label, context.features]
+        fake = _cap(fake_all, max(len(rows.fit_sample), 1), rng)
         out[label] = {}
         for metric in ALL_METRICS:
-            # a copy or a near neighbour may be any train row: privacy sees all of them
-            reference = real_all if metric.kind == "privacy" else real
-            out[label][metric.name] = metric.compute(
-                reference, fake, context.types, holdout=holdout, seed=context.seed
-            )
+            if metric.kind == "privacy":
+                value = metric.compute(
+                    rows.fit, fake, context.types, holdout=rows.selection, seed=context.seed
+                )
+            else:
+                value = metric.compute(rows.selection, fake, context.types, seed=context.seed)
+            out[label][metric.name] = value
     return out
 
 

@@ -1,10 +1,18 @@
-"""The publishing gate: every metric against its threshold, then one decision.
+"""The publishing gate's checks: every metric against its threshold (``decision.py`` turns
+them into one decision).
 
 Decision rules:
-- a candidate passes when its contract, fidelity, privacy and utility checks all pass
-  (``none`` adds no rows, so only its utility is measured and it is the baseline);
-- ``method: auto`` publishes, among the candidates that pass contract, fidelity and privacy,
-  the one with the best minority F1 on the real holdout;
+- a candidate passes when every *gating* check passes: contract, fidelity, memorisation
+  (a generative model copying its train rows), utility, and privacy for a synthetic-only
+  release. For an ``augmented`` release (synthetic rows published beside the real train rows)
+  privacy is measured and reported, not gating: the real rows ship anyway. ``none`` adds no
+  rows, so only its utility is measured and it is the baseline;
+- every score the gate uses comes from the selection split (train rows no sampler fitted on),
+  never from the reported holdout;
+- utility gates on the gain *and* on how sure it is: the share of bootstrap resamples of the
+  selection rows on which the candidate's minority F1 beats real-only;
+- ``method: auto`` publishes, among the candidates that pass every gating check, the one with
+  the best selection minority F1; ``none`` (the real rows) when no other passes;
 - otherwise the configured method is published if it passes; if not, the policy decides:
   ``fail`` publishes nothing, ``publish_real_only`` publishes the real train rows alone,
   ``fallback`` publishes the first of ``fallback_methods`` that passes.
@@ -17,12 +25,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from rebalance.core.config import GateThresholds, ValidationConfig
+from rebalance.core.config import GateThresholds
 from rebalance.core.validation.utility import UtilityScores
 
-Group = Literal["contract", "fidelity", "privacy", "utility"]
+Group = Literal["contract", "fidelity", "privacy", "memorisation", "utility"]
 Comparison = Literal[">=", "<="]
-Outcome = Literal["publish", "publish_real_only", "refuse"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class GateCheck:
     comparison: Comparison | None
     passed: bool
     detail: str = ""
+    gating: bool = True  # False: measured and reported, does not decide publication
 
     def describe(self) -> str:
         """``detection_auc[>50K] = 0.97, needs <= 0.95 (off by 0.02)``"""
@@ -41,45 +49,95 @@ class GateCheck:
             return f"{self.name}: {self.detail}"
         off = abs(self.value - self.threshold)
         verdict = "" if self.passed else f" (off by {off:.3g})"
+        if not self.gating:
+            verdict += " (reported, not gating)"
         return (
             f"{self.name} = {self.value:.3g}, needs {self.comparison} {self.threshold:.3g}{verdict}"
         )
 
 
 def threshold_check(
-    name: str, group: Group, value: float, threshold: float, comparison: Comparison
+    name: str,
+    group: Group,
+    value: float,
+    threshold: float,
+    comparison: Comparison,
+    detail: str = "",
+    gating: bool = True,
 ) -> GateCheck:
     if value is None or math.isnan(value):
-        return GateCheck(name, group, None, threshold, comparison, True, "not applicable")
+        return GateCheck(name, group, None, threshold, comparison, True, "not applicable", gating)
     passed = value >= threshold if comparison == ">=" else value <= threshold
-    return GateCheck(name, group, float(value), threshold, comparison, bool(passed))
+    return GateCheck(name, group, float(value), threshold, comparison, bool(passed), detail, gating)
 
 
-# metric name -> (threshold field, comparison)
-METRIC_THRESHOLDS: dict[str, tuple[str, Comparison]] = {
-    "ks_complement": ("min_ks_complement", ">="),
-    "tv_complement": ("min_tv_complement", ">="),
-    "correlation_similarity": ("min_correlation_similarity", ">="),
-    "contingency_similarity": ("min_contingency_similarity", ">="),
-    "detection_auc": ("max_detection_auc", "<="),
-    "exact_copy_share": ("max_exact_copy_share", "<="),
-    "dcr_ratio": ("min_dcr_ratio", ">="),
-    "closer_than_holdout_share": ("max_closer_than_holdout_share", "<="),
+@dataclass(frozen=True)
+class MetricRule:
+    field: str  # the GateThresholds field holding the threshold
+    comparison: Comparison
+    ideal: float | None  # the value of a perfect copy of the distribution; None: not calibrated
+
+
+METRIC_THRESHOLDS: dict[str, MetricRule] = {
+    "ks_complement": MetricRule("min_ks_complement", ">=", 1.0),
+    "tv_complement": MetricRule("min_tv_complement", ">=", 1.0),
+    "correlation_similarity": MetricRule("min_correlation_similarity", ">=", 1.0),
+    "contingency_similarity": MetricRule("min_contingency_similarity", ">=", 1.0),
+    "detection_auc": MetricRule("max_detection_auc", "<=", 0.5),
+    "exact_copy_share": MetricRule("max_exact_copy_share", "<=", None),
+    "dcr_ratio": MetricRule("min_dcr_ratio", ">=", None),
+    "closer_than_holdout_share": MetricRule("max_closer_than_holdout_share", "<=", None),
 }
+MEMORISATION = ("exact_copy_share", "closer_than_holdout_share")
+
+
+def calibrated_threshold(rule: MetricRule, base: float, reference: float | None) -> float:
+    """``base`` scaled by what two real samples (``reference``) reach: a 20-row class, whose own
+    real rows disagree, is not held to an 8,000-row class's mark. On a similarity scale (1:
+    ideal, 0: worst; detection AUC 0.5 -> 1, 1.0 -> 0) the threshold is
+    ``similarity(base) * similarity(reference)``: synthetic rows must keep the base share of the
+    similarity that real rows reach between themselves."""
+    if rule.ideal is None or reference is None or math.isnan(reference):
+        return base
+    if rule.comparison == ">=":
+        return base * min(max(reference / rule.ideal, 0.0), 1.0)
+    room = 1.0 - rule.ideal  # the distance from the ideal to the worst value
+    real = min(max((1.0 - reference) / room, 0.0), 1.0)
+    return 1.0 - (1.0 - base) * real
+
+
+def metric_group(metric: str, kind: str, generative: bool) -> Group:
+    """Copies by a generative model are memorisation (overfitting); by an oversampler that
+    copies or interpolates real rows by construction, they are a privacy property."""
+    if kind == "privacy" and generative and metric in MEMORISATION:
+        return "memorisation"
+    return "fidelity" if kind == "fidelity" else "privacy"
 
 
 def metric_checks(
     per_class: dict[str, dict[str, float]],
     groups: Mapping[str, Group],
     thresholds: GateThresholds,
+    references: Mapping[str, Mapping[str, float]] | None = None,
+    gating_privacy: bool = True,
 ) -> list[GateCheck]:
+    """One check per class and metric. ``references``: the same metric between two real
+    samples of the class (class -> metric -> value), used when ``thresholds.calibrate``."""
     checks = []
     for label, values in per_class.items():
+        reference = (references or {}).get(label, {})
         for metric, value in values.items():
-            field_name, comparison = METRIC_THRESHOLDS[metric]
-            limit = float(getattr(thresholds, field_name))
+            rule = METRIC_THRESHOLDS[metric]
+            base = float(getattr(thresholds, rule.field))
+            real = reference.get(metric) if thresholds.calibrate else None
+            limit = calibrated_threshold(rule, base, real)
+            detail = "" if limit == base else f"two real samples score {real:.3g}"
+            group = groups[metric]
+            gating = group != "privacy" or gating_privacy
             checks.append(
-                threshold_check(f"{metric}[{label}]", groups[metric], value, limit, comparison)
+                threshold_check(
+                    f"{metric}[{label}]", group, value, limit, rule.comparison, detail, gating
+                )
             )
     return checks
 
@@ -89,13 +147,26 @@ def utility_checks(
     baseline: UtilityScores,
     tuned: UtilityScores | None,
     thresholds: GateThresholds,
+    gain_probability: float | None = None,
 ) -> list[GateCheck]:
+    """``gain_probability``: how often the gain holds on resampled selection rows (None for
+    the real-only candidate itself)."""
     gain = candidate.f1 - baseline.f1
     checks = [
         threshold_check(
             "minority_f1_gain_over_real_only", "utility", gain, thresholds.min_utility_gain, ">="
         )
     ]
+    if gain_probability is not None:
+        checks.append(
+            threshold_check(
+                "minority_f1_gain_probability",
+                "utility",
+                gain_probability,
+                thresholds.min_gain_probability,
+                ">=",
+            )
+        )
     if thresholds.beat_threshold_tuning and tuned is not None:
         checks.append(
             threshold_check(
@@ -120,14 +191,20 @@ class CandidateResult:
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        return all(check.passed for check in self.checks if check.gating)
 
     @property
-    def faithful_and_private(self) -> bool:
-        return all(check.passed for check in self.checks if check.group != "utility")
+    def eligible(self) -> bool:
+        """Every gating check but utility passes: ``auto`` may choose it."""
+        return all(c.passed for c in self.checks if c.gating and c.group != "utility")
 
     def failures(self) -> list[GateCheck]:
-        return [check for check in self.checks if not check.passed]
+        """The gating checks that failed."""
+        return [check for check in self.checks if check.gating and not check.passed]
+
+    def reported_failures(self) -> list[GateCheck]:
+        """Checks outside their threshold that do not gate (e.g. privacy when augmenting)."""
+        return [check for check in self.checks if not check.gating and not check.passed]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -139,63 +216,3 @@ class CandidateResult:
             "checks": [asdict(check) for check in self.checks],
             "seconds": self.seconds,
         }
-
-
-@dataclass(frozen=True)
-class GateDecision:
-    outcome: Outcome
-    method: str  # the method whose rows are published ("none" for real rows only)
-    evaluated: str  # the configured method (or "auto")
-    policy: str
-    reason: str
-    failures: list[str] = field(default_factory=list)  # of the configured method, described
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def decide(
-    configured: str, candidates: dict[str, CandidateResult], config: ValidationConfig
-) -> GateDecision:
-    policy = config.on_failure
-    if configured == "auto":
-        return _decide_auto(candidates, policy)
-    primary = candidates[configured]
-    failures = [check.describe() for check in primary.failures()]
-    if primary.passed:
-        reason = f"{configured} passed all {len(primary.checks)} check(s)"
-        return GateDecision("publish", configured, configured, policy, reason)
-    if policy == "publish_real_only":
-        reason = f"{configured} failed {len(failures)} check(s); publishing the real rows only"
-        return GateDecision("publish_real_only", "none", configured, policy, reason, failures)
-    if policy == "fallback":
-        for method in config.fallback_methods:
-            if method != configured and method in candidates and candidates[method].passed:
-                reason = (
-                    f"{configured} failed {len(failures)} check(s); fell back to {method}, the "
-                    f"first of {config.fallback_methods} that passed"
-                )
-                outcome: Outcome = "publish_real_only" if method == "none" else "publish"
-                return GateDecision(outcome, method, configured, policy, reason, failures)
-        reason = f"{configured} and every fallback {config.fallback_methods} failed"
-        return GateDecision("refuse", configured, configured, policy, reason, failures)
-    reason = f"{configured} failed {len(failures)} check(s); policy 'fail' publishes nothing"
-    return GateDecision("refuse", configured, configured, policy, reason, failures)
-
-
-def _decide_auto(candidates: dict[str, CandidateResult], policy: str) -> GateDecision:
-    eligible = {m: c for m, c in candidates.items() if c.faithful_and_private}
-    excluded = {
-        m: "; ".join(check.describe() for check in c.failures() if check.group != "utility")
-        for m, c in candidates.items()
-        if m not in eligible
-    }
-    notes = "".join(f" {m} excluded ({why})." for m, why in excluded.items())
-    if not eligible:
-        return GateDecision("refuse", "auto", "auto", policy, "no candidate passed." + notes)
-    best = max(eligible, key=lambda m: (eligible[m].utility.f1, m == "none"))
-    scores = ", ".join(f"{m} {c.utility.f1:.3f}" for m, c in eligible.items())
-    reason = "best holdout minority F1 among candidates that passed fidelity and privacy: "
-    reason += f"{best} ({scores}).{notes}"
-    outcome: Outcome = "publish_real_only" if best == "none" else "publish"
-    return GateDecision(outcome, best, "auto", policy, reason)

@@ -15,7 +15,10 @@ import pandas as pd
 
 from rebalance.core.plan import BalancePlan
 from rebalance.core.validation import plots
-from rebalance.core.validation.gate import CandidateResult, GateDecision
+from rebalance.core.validation.decision import GateDecision
+from rebalance.core.validation.gate import CandidateResult
+from rebalance.core.validation.glossary import GLOSSARY, explain
+from rebalance.core.validation.holdout import HoldoutScores
 from rebalance.core.validation.utility import UTILITY_METRICS, UtilityScores
 
 MAX_MARGINAL_CLASSES = 3  # minority classes plotted column by column
@@ -28,7 +31,9 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
 td,th{border:1px solid #d5d9e0;padding:.25rem .5rem;text-align:right}
 th{background:#f2f4f7}td.l,th.l{text-align:left}
-.pass{color:#17803d;font-weight:600}.fail{color:#c0262d;font-weight:600}.na{color:#888}
+.pass{color:#17803d;font-weight:600}.reported{color:#a15c00}
+abbr{text-decoration:underline dotted;cursor:help}
+.fail{color:#c0262d;font-weight:600}.na{color:#888}
 .decision{padding:.75rem 1rem;border-radius:6px;margin:1rem 0}
 .publish{background:#e7f6ec}.refuse{background:#fdecec}.publish_real_only{background:#fff6e0}
 img{max-width:100%;display:block;margin:.5rem 0}
@@ -61,6 +66,7 @@ class ReportData:
     synthetic: dict[str, pd.DataFrame | None]
     histories: dict[str, dict[str, Any]] = field(default_factory=dict)  # per training method
     thresholds: dict[str, Any] = field(default_factory=dict)
+    holdout: HoldoutScores | None = None  # the published rows, scored once after deciding
 
 
 def render(data: ReportData) -> str:
@@ -69,13 +75,15 @@ def render(data: ReportData) -> str:
         _section(
             "Class balance", _image(plots.class_balance(data.plan.before, data.published_after))
         ),
-        _section("Utility on the real holdout", _utility_table(data)),
+        _section("Utility on the reported holdout", _holdout_table(data)),
+        _section("Utility on the selection rows (what the gate decided on)", _utility_table(data)),
         _section("Gate checks", _checks(data)),
         _section("Real versus synthetic", _marginals(data)),
     ]
     for method, history in data.histories.items():
         sections.append(_section(f"Training of {method}", _image(plots.loss_curves(history))))
     sections.append(_section("Thresholds", _thresholds(data.thresholds)))
+    sections.append(_section("Glossary", _glossary()))
     title = html.escape(f"rebalance report: {data.dataset} {data.version}")
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
@@ -122,8 +130,60 @@ def _header(data: ReportData) -> str:
         f"written {_e(time.strftime('%Y-%m-%d %H:%M:%S %Z'))}</p>"
         f"<div class='decision {_e(d.outcome)}'><b>Gate decision: {_e(words[d.outcome])}</b> "
         f"(method {_e(d.method)}, configured {_e(d.evaluated)}, policy {_e(d.policy)}).<br>"
-        f"{_e(d.reason)}{failures_html}</div>"
+        f"{_e(d.reason)}{failures_html}</div>{_lines(d)}"
     )
+
+
+def _lines(decision: GateDecision) -> str:
+    items = "".join(f"<li>{_e(line)}</li>" for line in decision.lines.values())
+    return f"<p>Why each candidate was or was not published:</p><ul>{items}</ul>" if items else ""
+
+
+def _term(name: str) -> str:
+    """A name with its plain-words explanation on hover."""
+    words = explain(name)
+    if not words:
+        return _e(name)
+    return f"<abbr title='{_e(words)}'>{_e(name)}</abbr>"
+
+
+def _glossary() -> str:
+    rows = "".join(
+        f"<tr><td class='l'><code>{_e(k)}</code></td><td class='l'>{_e(v)}</td></tr>"
+        for k, v in GLOSSARY.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+def _holdout_table(data: ReportData) -> str:
+    scores = data.holdout
+    if scores is None:
+        return "<p class='na'>nothing was published, so nothing was scored on the holdout</p>"
+    rows: list[tuple[str, UtilityScores]] = [
+        (f"published ({scores.method})", scores.published),
+        ("none (real rows only)", scores.real_only),
+    ]
+    if scores.real_only_tuned is not None:
+        threshold = scores.real_only_tuned.threshold or 0.0
+        rows.append((f"none, threshold tuned ({threshold:.3f})", scores.real_only_tuned))
+    note = (
+        "<p>Scored once, after the gate decided: one classifier trained on the published train "
+        "split and on the real train rows alone, scored on the real holdout rows, which no "
+        "sampler and no decision saw. Minority-class scores (binary: the smaller class; "
+        "otherwise the mean over the synthesized classes).</p>"
+    )
+    return note + _scores_table(rows)
+
+
+def _scores_table(rows: list[tuple[str, UtilityScores]]) -> str:
+    head = "".join(f"<th>{_term(m)}</th>" for m in UTILITY_METRICS)
+    body = "".join(
+        f"<tr><td class='l'>{_e(name)}</td>"
+        + "".join(f"<td>{_fmt(getattr(s, m))}</td>" for m in UTILITY_METRICS)
+        + f"<td>{s.train_rows}</td></tr>"
+        for name, s in rows
+    )
+    return f"<table><tr><th class='l'>train set</th>{head}<th>train rows</th></tr>{body}</table>"
 
 
 def _utility_table(data: ReportData) -> str:
@@ -134,21 +194,12 @@ def _utility_table(data: ReportData) -> str:
     for method, result in data.candidates.items():
         if method != "none":
             rows.append((method, result.utility))
-    head = "".join(f"<th>{_e(m)}</th>" for m in UTILITY_METRICS)
-    body = "".join(
-        f"<tr><td class='l'>{_e(name)}</td>"
-        + "".join(f"<td>{_fmt(getattr(s, m))}</td>" for m in UTILITY_METRICS)
-        + f"<td>{s.train_rows}</td></tr>"
-        for name, s in rows
-    )
     note = (
-        "<p>Minority-class scores (binary: the smaller class; otherwise the mean over the "
-        "synthesized classes) of one classifier trained on each train set and scored on the real "
-        "holdout rows, which no sampler saw.</p>"
+        "<p>What the gate and <code>method: auto</code> decided on: one classifier trained on "
+        "the fit rows (with each candidate's synthetic rows, scaled to them) and scored on the "
+        f"{_term('selection')} rows, which no sampler saw.</p>"
     )
-    return (
-        f"{note}<table><tr><th class='l'>train set</th>{head}<th>train rows</th></tr>{body}</table>"
-    )
+    return note + _scores_table(rows)
 
 
 def _checks(data: ReportData) -> str:
@@ -167,12 +218,12 @@ def _checks(data: ReportData) -> str:
             )
         shown = [c for c in result.checks if not (c.group == "contract" and c.passed)]
         for check in sorted(shown, key=lambda c: c.passed):
-            mark = "pass" if check.passed else "fail"
+            mark = "pass" if check.passed else ("fail" if check.gating else "reported")
             limit = "" if check.threshold is None else _fmt(check.threshold)
             if check.value is None and check.detail == "not applicable":
                 mark = "na"
             rows.append(
-                f"<tr><td class='l'>{_e(check.group)}</td><td class='l'>{_e(check.name)}</td>"
+                f"<tr><td class='l'>{_term(check.group)}</td><td class='l'>{_term(check.name)}</td>"
                 f"<td>{_fmt(check.value)}</td>"
                 f"<td>{_e(check.comparison or '')} {limit}</td>"
                 f"<td class='{mark}'>{_e(mark if mark != 'na' else 'n/a')}</td>"

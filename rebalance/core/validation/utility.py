@@ -8,7 +8,7 @@ class; for several classes the mean over the classes that received synthetic row
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,9 +43,11 @@ class UtilityScores:
     balanced_accuracy: float
     train_rows: int
     threshold: float | None = None  # set for the tuned-threshold baseline
+    # the labels predicted for the scored rows (not stored): paired comparisons between models
+    predicted: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "predicted"}
 
 
 @dataclass
@@ -210,6 +212,7 @@ def score_predictions(
         balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
         train_rows=train_rows,
         threshold=threshold,
+        predicted=predicted,
     )
 
 

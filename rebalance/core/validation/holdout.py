@@ -1,0 +1,78 @@
+"""The reported holdout, scored once after the gate has decided: the published train split
+against the real-only references. No choice is made on these rows, so they are an unbiased
+estimate of what the published data does for a classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from rebalance.core.config import ColumnType, ValidationConfig
+from rebalance.core.plan import BalancePlan
+from rebalance.core.publish import assemble_train
+from rebalance.core.validation.utility import (
+    UtilityProblem,
+    UtilityScores,
+    fit_and_score,
+    minority_classes,
+    tuned_threshold_scores,
+)
+
+
+@dataclass(frozen=True)
+class HoldoutScores:
+    """Minority-class scores on the real holdout of one classifier per train set."""
+
+    method: str  # whose synthetic rows the published train split carries ("none": real only)
+    published: UtilityScores  # trained on the published train split
+    real_only: UtilityScores  # trained on the real train rows
+    real_only_tuned: UtilityScores | None  # the same, threshold tuned out of fold (binary)
+
+    @property
+    def gain(self) -> float:
+        """Minority F1 of the published train split over the real train rows alone."""
+        return self.published.f1 - self.real_only.f1
+
+    def as_dict(self) -> dict[str, Any]:
+        tuned = self.real_only_tuned
+        return {
+            "method": self.method,
+            "published": self.published.as_dict(),
+            "real_only": self.real_only.as_dict(),
+            "real_only_tuned": tuned.as_dict() if tuned is not None else None,
+            "f1_gain": self.gain,
+        }
+
+
+def score_holdout(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    target: str,
+    types: Mapping[str, ColumnType],
+    plan: BalancePlan,
+    config: ValidationConfig,
+    seed: int,
+    method: str,
+    synthetic: pd.DataFrame | None,
+) -> HoldoutScores:
+    """``method``'s rows beside all real train rows, and the references, on the holdout."""
+    problem = UtilityProblem(
+        train=train,
+        holdout=holdout,
+        target=target,
+        types=types,
+        minority=minority_classes(plan.before, list(plan.to_generate)),
+        classifier=config.classifier,
+        seed=seed,
+        folds=config.cv_folds,
+    )
+    real_only = fit_and_score(problem, train)
+    published = real_only
+    if synthetic is not None and not synthetic.empty:
+        published = fit_and_score(
+            problem, assemble_train(train, synthetic).drop(columns="is_synthetic")
+        )
+    return HoldoutScores(method, published, real_only, tuned_threshold_scores(problem))
