@@ -36,7 +36,7 @@ from rebalance.core.plan import make_plan  # noqa: E402
 from rebalance.core.profile import class_counts  # noqa: E402
 from rebalance.core.publication import decide_publication  # noqa: E402
 from rebalance.core.publish import assemble_train  # noqa: E402
-from rebalance.core.samplers import sampler_class  # noqa: E402
+from rebalance.core.samplers import method_traits  # noqa: E402
 from rebalance.core.split import selection_split, stratified_split  # noqa: E402
 from rebalance.core.validation.decision import decide  # noqa: E402
 from rebalance.core.validation.evaluate import prepare  # noqa: E402
@@ -72,9 +72,7 @@ def run_one(name: str, seed: int, gan_epochs: int) -> dict[str, Any]:
     clock = time.perf_counter()
     context = prepare(fit, selection, spec.target, table.types, plan, settings, seed)
     candidates = {
-        m: evaluate_with_contract(
-            context, m, rows, m != "none" and sampler_class(m).traits.generative
-        )
+        m: evaluate_with_contract(context, m, rows, method_traits(m).generative)
         for m, rows in synthetic.items()
     }
     decision = decide("auto", candidates, settings)

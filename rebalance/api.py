@@ -27,7 +27,7 @@ from rebalance.core.plan import BalancePlan, make_plan
 from rebalance.core.profile import class_counts
 from rebalance.core.publication import decide_publication, refusal_error
 from rebalance.core.publish import assemble_train
-from rebalance.core.samplers import sampler_class
+from rebalance.core.samplers import method_traits
 from rebalance.core.split import selection_split, stratified_split
 from rebalance.core.timing import Stopwatch
 from rebalance.core.validation.decision import GateDecision, decide
@@ -318,9 +318,7 @@ def _validate(
     target, settings, seed = config.dataset.target, config.validation, config.balance.seed
     context = prepare(fit, selection, target, types, plan, settings, seed)
     candidates = {
-        method: evaluate_with_contract(
-            context, method, found, method != "none" and sampler_class(method).traits.generative
-        )
+        method: evaluate_with_contract(context, method, found, method_traits(method).generative)
         for method, found in synthetic.items()
     }
     decision = decide(config.balance.method, candidates, settings)

@@ -25,7 +25,7 @@ from rebalance.core.ingest import RawTable
 from rebalance.core.plan import BalancePlan, make_plan
 from rebalance.core.profile import build_profile, class_counts, column_rows, profile_markdown
 from rebalance.core.progress import TerminalBar
-from rebalance.core.samplers import Oversampler, SamplerTraits, sampler_class
+from rebalance.core.samplers import Oversampler, method_traits
 from rebalance.core.samplers.base import ProgressListener
 from rebalance.core.split import selection_split, stratified_split
 from rebalance.data_contracts.input_contract import validate_input
@@ -129,7 +129,7 @@ def fit_sampler(
 ) -> Oversampler | None:
     """Fit ``balance.method`` on the train part (None for ``none``)."""
     method = balance.method
-    traits = sampler_class(method).traits if method != "none" else SamplerTraits()
+    traits = method_traits(method)
     listeners: list[ProgressListener] = []
     if traits.trains:
         listeners = [TerminalBar(), PrefectProgress(artifact_key(spec.name, "training"))]

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.plan import BalancePlan
-from rebalance.core.samplers import sampler_class
+from rebalance.core.samplers import method_traits
 from rebalance.core.validation import report as reporting
 from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import ValidationContext, prepare
@@ -48,8 +48,7 @@ def prepare_validation(
 def validate(
     context: ValidationContext, method: str, synthetic: pd.DataFrame | None
 ) -> CandidateResult:
-    generative = method != "none" and sampler_class(method).traits.generative
-    result = evaluate_with_contract(context, method, synthetic, generative)
+    result = evaluate_with_contract(context, method, synthetic, method_traits(method).generative)
     failures = result.failures()
     get_run_logger().info(
         "%s: selection minority F1 %.3f, %d check(s), %d failed%s",

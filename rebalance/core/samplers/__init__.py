@@ -9,6 +9,7 @@ from rebalance.core.samplers.base import (
 from rebalance.core.samplers.registry import (
     available_methods,
     make_oversampler,
+    method_traits,
     register,
     sampler_class,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "TrainingProgress",
     "available_methods",
     "make_oversampler",
+    "method_traits",
     "register",
     "sampler_class",
 ]

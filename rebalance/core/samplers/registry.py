@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from rebalance.core.errors import SamplerError
-from rebalance.core.samplers.base import Oversampler
+from rebalance.core.samplers.base import Oversampler, SamplerTraits
 
 GROUP = "rebalance.samplers"
 _REGISTERED: dict[str, type[Oversampler]] = {}
@@ -39,6 +39,11 @@ def sampler_class(method: str) -> type[Oversampler]:
     except ImportError as exc:
         raise SamplerError(f"method {method!r} is not available in this install ({exc})") from None
     return cls
+
+
+def method_traits(method: str) -> SamplerTraits:
+    """What the orchestration needs to know of ``method``; ``none`` has no sampler."""
+    return SamplerTraits() if method == "none" else sampler_class(method).traits
 
 
 def make_oversampler(

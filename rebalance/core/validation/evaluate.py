@@ -32,8 +32,8 @@ from rebalance.core.validation.utility import (
     UtilityProblem,
     UtilityScores,
     fit_and_score,
-    minority_classes,
     tuned_threshold_scores,
+    utility_problem,
 )
 
 
@@ -70,16 +70,7 @@ def prepare(
     config: ValidationConfig,
     seed: int,
 ) -> ValidationContext:
-    problem = UtilityProblem(
-        train=fit,
-        holdout=selection,
-        target=target,
-        types=types,
-        minority=minority_classes(plan.before, list(plan.to_generate)),
-        classifier=config.classifier,
-        seed=seed,
-        folds=config.cv_folds,
-    )
+    problem = utility_problem(fit, selection, target, types, plan, config, seed)
     context = ValidationContext(
         fit=fit,
         selection=selection,

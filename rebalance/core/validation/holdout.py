@@ -14,11 +14,10 @@ from rebalance.core.config import ColumnType, ValidationConfig
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publish import assemble_train
 from rebalance.core.validation.utility import (
-    UtilityProblem,
     UtilityScores,
     fit_and_score,
-    minority_classes,
     tuned_threshold_scores,
+    utility_problem,
 )
 
 
@@ -59,16 +58,7 @@ def score_holdout(
     synthetic: pd.DataFrame | None,
 ) -> HoldoutScores:
     """``method``'s rows beside all real train rows, and the references, on the holdout."""
-    problem = UtilityProblem(
-        train=train,
-        holdout=holdout,
-        target=target,
-        types=types,
-        minority=minority_classes(plan.before, list(plan.to_generate)),
-        classifier=config.classifier,
-        seed=seed,
-        folds=config.cv_folds,
-    )
+    problem = utility_problem(train, holdout, target, types, plan, config, seed)
     real_only = fit_and_score(problem, train)
     published = real_only
     if synthetic is not None and not synthetic.empty:

@@ -27,8 +27,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from rebalance.core.config import ClassifierConfig
+from rebalance.core.config import ClassifierConfig, ValidationConfig
 from rebalance.core.errors import ValidationError
+from rebalance.core.plan import BalancePlan
 from rebalance.core.validation.encoding import ordinal_features
 
 UTILITY_METRICS = ("f1", "recall", "precision", "pr_auc", "balanced_accuracy")
@@ -83,6 +84,29 @@ class UtilityProblem:
 
     def labels(self, frame: pd.DataFrame) -> np.ndarray:
         return frame[self.target].astype(str).to_numpy()
+
+
+def utility_problem(
+    train: pd.DataFrame,
+    scored: pd.DataFrame,
+    target: str,
+    types: Mapping[str, str],
+    plan: BalancePlan,
+    config: ValidationConfig,
+    seed: int,
+) -> UtilityProblem:
+    """The classifier problem of a run: trained on ``train`` (plus synthetic rows), scored on
+    ``scored`` (the selection rows or the holdout), minority classes from ``plan``."""
+    return UtilityProblem(
+        train=train,
+        holdout=scored,
+        target=target,
+        types=types,
+        minority=minority_classes(plan.before, list(plan.to_generate)),
+        classifier=config.classifier,
+        seed=seed,
+        folds=config.cv_folds,
+    )
 
 
 def make_classifier(config: ClassifierConfig, categorical: np.ndarray, seed: int) -> Any:
