@@ -97,7 +97,9 @@ def run_one(name: str, seed: int, gan_epochs: int) -> dict[str, Any]:
         "gan_holdout": holdout_scores("gan") if "gan" in synthetic else None,
         "gan": _candidate_row(gan) if gan is not None else None,
         "candidates": {m: _candidate_row(c) for m, c in candidates.items()},
-        "downstream": _downstream(train, holdout, chosen.synthetic, table.types, plan, config),
+        "downstream": _downstream(
+            train, holdout, chosen.synthetic, table.types, plan, config, len(selection)
+        ),
         "seconds": seconds,
         "wall": time.perf_counter() - started,
     }
@@ -120,14 +122,22 @@ def _candidate_row(result: Any) -> dict[str, Any]:
     }
 
 
-def _downstream(train, holdout, synthetic, types, plan, config) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _downstream(train, holdout, synthetic, types, plan, config, selection_rows) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The train-classifier stage's pipeline (tuned threshold) on the published train split and
     on the real train rows alone, scored on the holdout."""
     target = config.dataset.target
-    manifest = {"target": target, "column_types": types, "class_counts_before": plan.before}
+    manifest = {
+        "target": target,
+        "column_types": types,
+        "class_counts_before": plan.before,
+        "config": config.model_dump(mode="json"),
+    }
     out: dict[str, Any] = {}
     for name, rows in (("published", assemble_train(train, synthetic)), ("real_only", train)):
-        model = fit_model(rows, manifest, config.validation.classifier, config.balance.seed)
+        model = fit_model(
+            rows, manifest, config.validation.classifier, config.balance.seed,
+            selection_rows=selection_rows,
+        )  # fmt: skip
         truth = holdout[target].astype(str).to_numpy()
         proba = model.predict_proba(holdout)
         minority = [model.minority] if model.minority is not None else []
@@ -135,6 +145,9 @@ def _downstream(train, holdout, synthetic, types, plan, config) -> dict[str, Any
             truth, model.classes, proba, minority, model.threshold, len(holdout)
         )
         out[name] = {m: getattr(found, m) for m in UTILITY_METRICS}
+        out[f"{name}_trained_on"] = (
+            model.training_rows.as_dict() if model.training_rows is not None else None
+        )
     return out
 
 

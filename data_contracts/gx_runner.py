@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from rebalance.core.serialize import plain
+
 
 @dataclass(frozen=True)
 class Check:
@@ -68,9 +70,10 @@ def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> lis
 
 
 def _observed(result: dict[str, Any]) -> str:
+    """What GX found, as plain numbers and text (GX hands back numpy scalars)."""
     if "unexpected_count" in result and result.get("unexpected_count"):
         sample = result.get("partial_unexpected_list", [])[:5]
-        return f"{result['unexpected_count']} offending value(s), e.g. {sample}"
+        return f"{plain(result['unexpected_count'])} offending value(s), e.g. {plain(sample)}"
     if "observed_value" in result:
-        return f"{result['observed_value']!r}"
+        return plain(result["observed_value"])
     return "a failure"

@@ -29,7 +29,7 @@ from rebalance.core.validation.decision import GateDecision
 from rebalance.core.validation.record import validation_record
 from rebalance.core.validation.report import ReportData
 from rebalance.core.version import __version__
-from rebalance.tasks import io, stages, validation
+from rebalance.tasks import io, preflight, stages, validation
 from rebalance.tasks.events import announce_published
 
 
@@ -40,6 +40,7 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     spec, root, clock = config.dataset, config.output.root, Stopwatch()
     with clock.stage("ingest"):
         raw = io.ingest(spec)
+        preflight.check_output(config, raw.size)  # before anything is trained or written
     version = content_key(raw.fingerprint, config.content_hash(), __version__)
     if (existing := io.find_published(config, version)) is not None:
         return existing
@@ -51,8 +52,9 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     with clock.stage("profile"):
         profile = stages.profile(table, spec, config.balance)
         train, holdout = stages.split(table, spec, config.balance)
-        plan = stages.plan(train, spec, config.balance)
+        plan = stages.plan(train, spec, config.balance, config.validation.release)
         fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
+        preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
     run = RunRecord(
         config, version, raw.fingerprint, table.types, train, holdout, flow_run.get_id(), fit,
         selection,

@@ -38,12 +38,15 @@ def train_classifier(
             f"{dataset} {version}, at the default and at the tuned decision threshold"
         ),
     )
-    tuned = metrics["at_tuned_threshold"]
+    name = metrics["classifier"]["name"]
+    default, tuned = metrics["at_default_threshold"], metrics["at_tuned_threshold"]
+    if default is None:  # a synthetic_only version: no real rows to score
+        print(f"{dataset} {version} ({name}): {metrics['holdout_note']} ({result.folder})")
+        return metrics
     shown = f", tuned threshold {tuned['f1']:.3f}" if tuned is not None else ""
     print(
-        f"{dataset} {version} ({metrics['classifier']['name']}): holdout minority F1 "
-        f"{metrics['at_default_threshold']['f1']:.3f} at the default threshold{shown} "
-        f"({result.folder})"
+        f"{dataset} {version} ({name}): holdout minority F1 "
+        f"{default['f1']:.3f} at the default threshold{shown} ({result.folder})"
     )
     return metrics
 
@@ -51,9 +54,10 @@ def train_classifier(
 def metrics_table(metrics: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per holdout score, default and tuned threshold side by side, then the
     threshold itself and the row counts (the same for both)."""
-    default, tuned = metrics["at_default_threshold"], metrics["at_tuned_threshold"] or {}
+    default = metrics["at_default_threshold"] or {}
+    tuned = metrics["at_tuned_threshold"] or {}
     rows: list[dict[str, Any]] = [
-        {"metric": name, "default threshold": default[name], "tuned threshold": tuned.get(name)}
+        {"metric": name, "default threshold": default.get(name), "tuned threshold": tuned.get(name)}
         for name in UTILITY_METRICS
     ]
     rows.append(

@@ -9,6 +9,7 @@ from rebalance.core.config import load_config
 from rebalance.core.errors import SpecError
 from rebalance.core.inbox import find_arrivals, list_inbox, read_state, write_state
 from rebalance.core.publish import dataset_dir
+from rebalance.core.redaction import redact_url
 from rebalance.tasks.events import emit
 
 
@@ -32,7 +33,7 @@ def watch(spec_path: str) -> list[str]:
     get_run_logger().info(
         "%d new or changed file(s) in %s%s",
         len(arrivals),
-        schedule.inbox,
-        "".join(f"\n  - {a.path}" for a in arrivals),
+        redact_url(schedule.inbox),
+        "".join(f"\n  - {redact_url(a.path)}" for a in arrivals),
     )
     return [arrival.path for arrival in arrivals]

@@ -1,19 +1,23 @@
-"""A fitted binary HistGradientBoostingClassifier as plain arrays, and its logit in numpy.
+"""A fitted binary HistGradientBoostingClassifier as plain arrays, and its logit.
 
 Saved models hold tensors and JSON only (loading never unpickles), so the rejection filter's
 trees are exported to flat arrays: every tree's nodes side by side, child indices made global.
-Prediction walks all trees at once, one level per step (no per-row Python), and is the only
-prediction ever used, so a fitted and a loaded model score rows identically.
+Scoring rebuilds scikit-learn's own compiled per-tree predictors from those arrays (a row walks
+each tree in C, rows spread over OpenMP threads, each row summed in tree order, so the result
+does not depend on the thread count); a fitted and a loaded model score rows identically.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-ROW_CHUNK = 8192  # rows scored together: (chunk, trees) index arrays stay a few MB
+NO_BITSETS = np.zeros((0, 8), dtype=np.uint32)  # numeric splits only: no category bitsets
 FIELDS = ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "roots")
 
 
@@ -53,24 +57,42 @@ class TreeEnsemble:
             depth=int(flat["depth"].max()),
         )
 
+    _predictors: list[TreePredictor] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def logit(self, features: np.ndarray) -> np.ndarray:
-        """(rows,) float64 raw scores of ``features`` (rows, columns)."""
-        out = np.empty(len(features), dtype=np.float64)
-        for begin in range(0, len(features), ROW_CHUNK):
-            out[begin : begin + ROW_CHUNK] = self._logit(features[begin : begin + ROW_CHUNK])
+        """(rows,) float64 raw scores of ``features`` (rows, columns): the baseline plus every
+        tree's leaf value, added tree by tree."""
+        x = np.ascontiguousarray(features, dtype=np.float64)
+        no_categories = np.zeros(x.shape[1], dtype=np.uint32)
+        threads = _openmp_effective_n_threads()
+        out = np.full(len(x), self.baseline, dtype=np.float64)
+        for predictor in self.predictors():
+            out += predictor.predict(x, NO_BITSETS, no_categories, threads)
         return out
 
-    def _logit(self, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(x))[:, None]  # (n, 1)
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()  # (n, trees)
-        for _ in range(self.depth):
-            value = x[rows, self.feature[node]]  # (n, trees)
-            go_left = np.where(
-                np.isnan(value), self.missing_left[node], value <= self.threshold[node]
-            )
-            child = np.where(go_left, self.left[node], self.right[node])
-            node = np.where(self.is_leaf[node], node, child)
-        return self.baseline + self.value[node].sum(axis=1)
+    def predictors(self) -> list[TreePredictor]:
+        """One compiled predictor per tree, its node records rebuilt from the flat arrays."""
+        if self._predictors is None:
+            ends = np.r_[self.roots[1:], len(self.feature)]
+            self._predictors = [
+                TreePredictor(self._records(begin, end), NO_BITSETS, NO_BITSETS)
+                for begin, end in zip(self.roots, ends, strict=True)
+            ]
+        return self._predictors
+
+    def _records(self, begin: int, end: int) -> np.ndarray:
+        nodes = np.zeros(end - begin, dtype=PREDICTOR_RECORD_DTYPE)
+        leaf = self.is_leaf[begin:end]
+        nodes["value"] = self.value[begin:end]
+        nodes["feature_idx"] = self.feature[begin:end]
+        nodes["num_threshold"] = self.threshold[begin:end]
+        nodes["missing_go_to_left"] = self.missing_left[begin:end]
+        nodes["left"] = np.where(leaf, 0, self.left[begin:end] - begin)  # local child indices
+        nodes["right"] = np.where(leaf, 0, self.right[begin:end] - begin)
+        nodes["is_leaf"] = leaf
+        return nodes
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in FIELDS}

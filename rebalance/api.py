@@ -25,10 +25,14 @@ from rebalance.core.errors import InputError, SpecError
 from rebalance.core.ingest import RawTable
 from rebalance.core.plan import BalancePlan, make_plan
 from rebalance.core.profile import class_counts
-from rebalance.core.publication import decide_publication, refusal_error
-from rebalance.core.publish import assemble_train
+from rebalance.core.publication import decide_publication, refusal_error, release_splits
 from rebalance.core.samplers import method_traits
-from rebalance.core.split import selection_split, stratified_split
+from rebalance.core.split import (
+    check_validation_splits,
+    selection_split,
+    stratified_split,
+    validated_classes,
+)
 from rebalance.core.timing import Stopwatch
 from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import prepare
@@ -47,8 +51,9 @@ __all__ = ["BalanceResult", "balance"]
 class BalanceResult:
     """What :func:`balance` returns; nothing is written anywhere."""
 
-    frame: pd.DataFrame  # real train rows, then synthetic rows; boolean ``is_synthetic`` last
-    holdout: pd.DataFrame  # real rows kept aside (empty when not validated)
+    # real train rows, then synthetic rows (synthetic_only: those alone); ``is_synthetic`` last
+    frame: pd.DataFrame
+    holdout: pd.DataFrame  # real rows kept aside (empty when not validated); never in ``frame``
     method: str  # whose synthetic rows were added ("none": real rows only)
     gate: str  # publish | publish_real_only | "not validated"
     decision: GateDecision | None  # the gate's decision (None when not validated)
@@ -70,6 +75,7 @@ def balance(
     on_failure: str = "fail",
     thresholds: Mapping[str, Any] | None = None,
     method_params: Mapping[str, Mapping[str, Any]] | None = None,
+    release: str = "augmented",
     **options: Any,
 ) -> BalanceResult:
     """Balance ``frame`` on its ``target`` column with ``method`` and return the rows.
@@ -87,14 +93,16 @@ def balance(
     refuses the rows (``on_failure="fail"``, or a fallback chain where nothing passes) a
     ``GateError`` is raised; ``on_failure="publish_real_only"`` returns the real rows instead.
     ``thresholds``: gate thresholds to change (``validation.thresholds`` of a spec, e.g.
-    ``{"min_gain_probability": 0.6}``).
+    ``{"min_gain_probability": 0.6}``). ``release="synthetic_only"``: ``frame`` holds synthetic
+    rows of every class and no real row (for sharing); privacy gates them and utility is
+    train-synthetic-test-real.
     """
     _check_frame(frame)
     arguments = {
         "target": target, "method": method, "sampling_strategy": sampling_strategy,
         "seed": seed, "column_types": column_types, "validate": validate,
         "holdout_fraction": holdout_fraction, "on_failure": on_failure, "thresholds": thresholds,
-        "method_params": method_params, "options": options,
+        "method_params": method_params, "options": options, "release": release,
     }  # fmt: skip
     config = _config(arguments)
     _check_columns(frame, config)
@@ -108,11 +116,15 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
         table = _typed(frame, config)
         validate_input(table.frame, config.dataset, table.types)
     train, holdout = _split(table.frame, config)
-    plan = make_plan(class_counts(train[target]), config.balance)
+    plan = make_plan(class_counts(train[target]), config.balance, config.validation.release)
     fit = train
     if validate:  # samplers fit on the train rows the gate does not decide on
         share, seed = config.validation.selection_fraction, config.balance.seed
         fit, selection = selection_split(train, target, share, seed)
+        fractions = (config.balance.holdout_fraction, share)
+        check_validation_splits(
+            target, validated_classes(plan), (train, holdout, selection), fractions
+        )
     synthetic = {
         candidate: _generate(fit, table.types, plan, config, candidate, clock)
         for candidate in config.candidate_methods()
@@ -127,7 +139,7 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
     if decision is not None and chosen.gate == "refuse":
         raise refusal_error(DATASET, decision, None, clock.rounded())
     return BalanceResult(
-        frame=assemble_train(train, chosen.synthetic),
+        frame=release_splits(train, holdout, chosen)["train"],
         holdout=holdout,
         method=chosen.method,
         gate=chosen.gate,
@@ -153,12 +165,14 @@ _ARGUMENTS: dict[tuple[str, ...], str] = {
     ("validation", "enabled"): "validate",
     ("validation", "on_failure"): "on_failure",
     ("validation", "thresholds"): "thresholds",
+    ("validation", "release"): "release",
 }
 _METHOD_TAGS = frozenset({"random", "smote", "gan"})
 _EXPECTED = {
     "method": "one of 'none', 'random', 'smote', 'gan', 'auto'",
     "sampling_strategy": "one of 'auto', 'not majority', 'minority', 'not minority', 'all', "
     "a float in (0, 1] or a dict {class: count}",
+    "release": "'augmented' or 'synthetic_only'",
 }
 
 
@@ -205,6 +219,7 @@ def _config(args: dict[str, Any]) -> RebalanceConfig:
             "enabled": args["validate"],
             "on_failure": args["on_failure"],
             "thresholds": dict(args["thresholds"] or {}),
+            "release": args["release"],
         },
     }  # fmt: skip
     try:

@@ -38,6 +38,6 @@ def announce_published(
     if result.reused:
         return None
     payload = events.published_payload(
-        dataset, result.version, root, result.path, chosen.method, chosen.gate
+        dataset, result.version, root, result.path, chosen.method, chosen.gate, chosen.release
     )
     return emit(events.PUBLISHED, dataset, payload)

@@ -18,8 +18,13 @@ from rebalance.core.errors import GateError
 from rebalance.core.ingest import RawTable, read_raw
 from rebalance.core.lineage import run_metadata
 from rebalance.core.profile import class_counts
-from rebalance.core.publication import Publication, RunRecord, RunSummary, summary_of_manifest
-from rebalance.core.publish import assemble_train
+from rebalance.core.publication import (
+    Publication,
+    RunRecord,
+    RunSummary,
+    release_splits,
+    summary_of_manifest,
+)
 from rebalance.core.validation.record import validation_metadata
 from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
 
@@ -86,8 +91,9 @@ def discard_work(folder: str) -> None:
 def publish(
     run: RunRecord, chosen: Publication, side_files: dict[str, Any]
 ) -> publishing.PublishResult:
-    """Write the real train rows with ``chosen``'s synthetic rows, and the real holdout, as
-    one complete version with its metadata and side files."""
+    """Write the real train rows with ``chosen``'s synthetic rows, and the real holdout (a
+    synthetic-only release: its synthetic rows alone), as one complete version with its
+    metadata and side files."""
     config, dataset = run.config, run.config.dataset.name
     record = side_files.get("_validation.json")  # absent when validation is off
     metadata = run_metadata(
@@ -101,7 +107,7 @@ def publish(
         method=chosen.method,
         validation=validation_metadata(record) if record is not None else None,
     )
-    splits = {"train": assemble_train(run.train, chosen.synthetic), "holdout": run.holdout}
+    splits = release_splits(run.train, run.holdout, chosen)
     result = publishing.publish_version(
         config.output.root, dataset, run.version, splits, metadata, extra_files=side_files
     )

@@ -7,15 +7,19 @@ from typing import Any
 from prefect.tasks import exponential_backoff
 
 from rebalance.core.errors import RebalanceError
+from rebalance.core.storage import is_permanent_fault
 
-# Missing files and permissions do not fix themselves; other OS/network errors may.
+# Missing files, permissions, read-only file systems and full disks do not fix themselves;
+# other OS/network errors may.
 PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 IO_RETRIES = 3
 IO_RETRY_DELAYS = exponential_backoff(backoff_factor=1)(IO_RETRIES)  # 1 s, 2 s, 4 s
 
 
 def is_transient(exc: BaseException | None) -> bool:
-    if exc is None or isinstance(exc, (RebalanceError, *PERMANENT_OS_ERRORS)):
+    if isinstance(exc, RebalanceError):
+        return exc.transient  # an unreachable input location, say
+    if exc is None or isinstance(exc, PERMANENT_OS_ERRORS) or is_permanent_fault(exc):
         return False
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
 

@@ -18,6 +18,7 @@ from rebalance.core.config import (
     ColumnType,
     ContractConfig,
     DatasetSpec,
+    Release,
     ValidationConfig,
 )
 from rebalance.core.errors import RebalanceError
@@ -92,8 +93,10 @@ def hold_selection(
 
 
 @task(name="plan-balance", **STAGE_OPTIONS)
-def plan(train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig) -> BalancePlan:
-    result = make_plan(class_counts(train[spec.target]), balance)
+def plan(
+    train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig, release: Release = "augmented"
+) -> BalancePlan:
+    result = make_plan(class_counts(train[spec.target]), balance, release)
     logger = get_run_logger()
     for label, why in result.excluded.items():
         logger.warning("class %r excluded from synthesis: %s", label, why)

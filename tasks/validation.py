@@ -51,8 +51,9 @@ def validate(
     result = evaluate_with_contract(context, method, synthetic, method_traits(method).generative)
     failures = result.failures()
     get_run_logger().info(
-        "%s: selection minority F1 %.3f, %d check(s), %d failed%s",
+        "%s: %s %.3f, %d check(s), %d failed%s",
         method,
+        "TSTR minority F1" if context.synthetic_only else "selection minority F1",
         result.utility.f1,
         len(result.checks),
         len(failures),
@@ -68,7 +69,7 @@ def gate(
     decision = decide(configured, candidates, config.validation)
     create_markdown_artifact(
         key=artifact_key(dataset, "gate"),
-        markdown=gate_markdown(dataset, decision, candidates),
+        markdown=gate_markdown(dataset, decision, candidates, config.validation.release),
         description=f"Publishing gate decision for {dataset}",
     )
     log = get_run_logger().info if decision.outcome != "refuse" else get_run_logger().warning
@@ -115,7 +116,10 @@ def render_report(data: reporting.ReportData) -> str:
 
 
 def gate_markdown(
-    dataset: str, decision: GateDecision, candidates: dict[str, CandidateResult]
+    dataset: str,
+    decision: GateDecision,
+    candidates: dict[str, CandidateResult],
+    release: str = "augmented",
 ) -> str:
     rows = "\n".join(
         f"| {method} | {'pass' if c.passed else 'fail'} | {c.utility.f1:.3f} | "
@@ -124,9 +128,12 @@ def gate_markdown(
     )
     failures = "".join(f"\n- {line}" for line in decision.failures)
     lines = "\n".join(f"- {line}" for line in decision.lines.values())
+    score = "selection minority F1"
+    if release == "synthetic_only":
+        score = "TSTR minority F1 (none: real-only)"
     return (
         f"# {dataset}: gate decision `{decision.outcome}` (method `{decision.method}`)\n\n"
         f"{decision.reason}\n{failures}\n\n{lines}\n\n"
-        "| candidate | gate | selection minority F1 | failed checks |\n"
+        f"| candidate | gate | {score} | failed checks |\n"
         f"|---|---|---:|---:|\n{rows}\n"
     )

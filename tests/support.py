@@ -116,7 +116,8 @@ def fit_gan(seed: int = 0, **changes: object) -> ConditionalTabularGAN:
 
 
 def validation_context(config: ValidationConfig | None = None) -> ValidationContext:
+    config = config or ValidationConfig()
     frame = mixed_frame(n_major=600, n_minor=150, seed=3)
     train, holdout = stratified_split(frame, "label", 0.3, seed=0)
-    plan = make_plan(class_counts(train["label"]), BalanceConfig())
-    return prepare(train, holdout, "label", MIXED_TYPES, plan, config or ValidationConfig(), 0)
+    plan = make_plan(class_counts(train["label"]), BalanceConfig(), config.release)
+    return prepare(train, holdout, "label", MIXED_TYPES, plan, config, 0)

@@ -41,6 +41,12 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         metavar="F",
         help="share of each class kept aside as the real holdout (default 0.2)",
     )
+    parser.add_argument(
+        "--release",
+        choices=["augmented", "synthetic_only"],
+        help="augmented: synthetic rows beside the real train rows; synthetic_only: synthetic "
+        "rows of every class alone, for sharing (privacy gates) (default: the spec's)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,7 +166,7 @@ def _apply_options(config: RebalanceConfig, args: argparse.Namespace) -> Rebalan
         seed=args.seed,
         sampling_strategy=strategy,
         holdout_fraction=args.holdout_fraction,
-    )
+    ).with_release(args.release)
     if args.output:
         config = config.model_copy(
             update={"output": config.output.model_copy(update={"root": args.output})}
@@ -184,9 +190,12 @@ def _parse_strategy(text: str) -> Any:
 
 def _run(config: RebalanceConfig) -> int:
     from rebalance.core.logs import quiet_domain_tracebacks
+    from rebalance.core.storage import check_output_root
     from rebalance.flows.rebalance_flow import rebalance
 
     quiet_domain_tracebacks()
+    # the output folder's faults fail before Prefect starts; the flow checks free space too
+    check_output_root(config.output.root, config.dataset.name, input_bytes=0)
     summary = rebalance(config)
     state = "already published; reused" if summary.reused else "published"
     print(f"\n{summary.dataset}: version {summary.version} {state}")
@@ -194,7 +203,11 @@ def _run(config: RebalanceConfig) -> int:
     if summary.gate:
         rows = "real rows only" if summary.method == "none" else f"method {summary.method}"
         print(f"  gate: {summary.gate} ({rows}); report: {summary.path}/_report.html")
-    print(f"  {'class':<20} {'train before':>12} {'train after':>12}")
+    after = "train after"
+    if summary.release == "synthetic_only":
+        print("  release: synthetic_only (synthetic rows only: no real row, no holdout split)")
+        after = "synthetic"
+    print(f"  {'class':<20} {'train before':>12} {after:>12}")
     for label, count in summary.before.items():
         print(f"  {label:<20} {count:>12} {summary.after.get(label, count):>12}")
     for label, why in summary.excluded.items():
@@ -215,8 +228,11 @@ def _print_outcome(summary: RunSummary) -> None:
     gain = f1["published"] - f1["real_only"]
     tuned = f1.get("real_only_tuned")
     tuned_text = "" if tuned is None else f"; real rows with a tuned threshold {tuned:.3f}"
+    published = "published"
+    if summary.release == "synthetic_only":
+        published = "trained on the published synthetic rows alone (TSTR)"
     print(
-        f"  holdout minority F1: published {f1['published']:.3f}, real rows only "
+        f"  holdout minority F1: {published} {f1['published']:.3f}, real rows only "
         f"{f1['real_only']:.3f} ({gain:+.3f}){tuned_text}"
     )
     if summary.method == "none":
@@ -230,6 +246,7 @@ def _profile(args: argparse.Namespace) -> int:
     from rebalance.core.columns import check_quarantine_share, type_table
     from rebalance.core.ingest import read_raw
     from rebalance.core.profile import build_profile, profile_markdown
+    from rebalance.core.serialize import to_json
     from rebalance.data_contracts.input_contract import validate_input
 
     config = load_config(args.spec, input_path=args.input)
@@ -238,7 +255,7 @@ def _profile(args: argparse.Namespace) -> int:
     validate_input(table.frame, config.dataset, table.types)
     result = build_profile(table, config.dataset.target, config.balance.min_class_rows)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(to_json(result, indent=2))
     else:
         print(profile_markdown(result, config.dataset.name))
     return 0
@@ -247,8 +264,9 @@ def _profile(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     """The spec file's JSON Schema, indented, on stdout or in --output."""
     from rebalance.core.config import spec_json_schema
+    from rebalance.core.serialize import to_json
 
-    text = json.dumps(spec_json_schema(), indent=2) + "\n"
+    text = to_json(spec_json_schema(), indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from rebalance.core.config import ClassifierConfig
 from rebalance.core.downstream import DownstreamModel, build_pipeline, out_of_fold_threshold
@@ -35,6 +36,8 @@ from rebalance.core.publish import (
     read_manifest,
     replace_folder,
 )
+from rebalance.core.serialize import to_json
+from rebalance.core.training_rows import TrainingRows, choose_training_rows
 from rebalance.core.validation.utility import (
     UTILITY_METRICS,
     minority_classes,
@@ -48,6 +51,7 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.")
 TRUSTED_TYPES = ("functools.partial",)
 RULE_FILE = "model.json"
 METRICS_FILE = "metrics.json"
+VALIDATION_FILE = "_validation.json"  # written beside a validated version
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,12 @@ def train_on_version(
         config, source = classifier_of_manifest(manifest)
     seed = int(manifest.get("seed", 0)) if seed is None else seed
     train = pd.read_parquet(folder / "split=train")
-    holdout = pd.read_parquet(folder / "split=holdout")  # as any reader gets it
-    model = fit_model(train, manifest, config, seed, source=str(folder))
+    model = fit_model(train, manifest, config, seed, str(folder), _selection_rows(folder))
+    if (folder / "split=holdout").is_dir():
+        holdout = pd.read_parquet(folder / "split=holdout")  # as any reader gets it
+        scores = _holdout_metrics(model, holdout, manifest)
+    else:
+        scores = _no_holdout(model, folder)
     metrics = {
         "dataset": dataset,
         "version": version,
@@ -99,9 +107,10 @@ def train_on_version(
         "classifier_source": source,
         "seed": seed,
         "target": manifest["target"],
-        **_holdout_metrics(model, holdout, manifest),
+        **scores,
         "train_rows": len(train),
         "synthetic_train_rows": _synthetic_rows(train),
+        "trained_on": model.training_rows.as_dict() if model.training_rows else None,
     }
     target_dir = classifier_dir(root, dataset, version)
     _write_atomically(target_dir, model, metrics)
@@ -114,8 +123,11 @@ def fit_model(
     config: ClassifierConfig,
     seed: int,
     source: str = "<in memory>",
+    selection_rows: int | None = None,
 ) -> DownstreamModel:
-    """The fitted pipeline on the published train rows, with its tuned threshold (binary)."""
+    """The fitted pipeline on the published train rows (the synthetic ones only where they
+    help, see ``rebalance.core.training_rows``), with its tuned threshold (binary).
+    ``selection_rows``: the run's count from ``_validation.json``, to check the recovered split."""
     target, types = manifest["target"], manifest["column_types"]
     if target not in train.columns:
         raise PublishError(
@@ -136,13 +148,68 @@ def fit_model(
             f"{source}: expected the minority class {minority!r} of the manifest's class counts "
             f"in split=train column {target!r}, found classes {sorted(set(y))}"
         )
+    rows = _training_rows(pipeline, train, minority, manifest, config, seed, selection_rows)
+    if not rows.synthetic:
+        train, y = train[~_synthetic_mask(train)], y[~_synthetic_mask(train)]
     threshold = None
     if minority is not None:
         real = ~_synthetic_mask(train)
         threshold = out_of_fold_threshold(pipeline, train, y, minority, real, seed)
     pipeline.fit(train, y)
     classes = [str(c) for c in pipeline.classes_]
-    return DownstreamModel(pipeline, features, classes, minority, threshold, source)
+    return DownstreamModel(pipeline, features, classes, minority, threshold, source, rows)
+
+
+def _training_rows(
+    pipeline: Pipeline,
+    train: pd.DataFrame,
+    minority: str | None,
+    manifest: dict[str, Any],
+    config: ClassifierConfig,
+    seed: int,
+    selection_rows: int | None,
+) -> TrainingRows:
+    synthetic = _synthetic_mask(train)
+    if not synthetic.any():
+        return TrainingRows(False, "every published row: the version has no synthetic rows")
+    if synthetic.all():
+        return TrainingRows(True, "every published row: the version has synthetic rows only")
+    if config.training_rows == "published":
+        return TrainingRows(True, "every published row (validation.classifier.training_rows)")
+    if minority is None:
+        return TrainingRows(True, "every published row: no threshold to tune (several classes)")
+    target = manifest["target"]
+    return choose_training_rows(
+        pipeline, train, target, minority, synthetic, manifest, seed, selection_rows
+    )
+
+
+def _validation_record(folder: Path) -> dict[str, Any]:
+    path = folder / VALIDATION_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _selection_rows(folder: Path) -> int | None:
+    """The selection row count in the version's ``_validation.json`` (None without one)."""
+    rows = (_validation_record(folder).get("selection") or {}).get("selection_rows")
+    return int(rows) if rows is not None else None
+
+
+def _no_holdout(model: DownstreamModel, folder: Path) -> dict[str, Any]:
+    """A synthetic_only version carries no real rows: nothing to score here. The run scored
+    the real holdout itself (trained on the synthetic rows) and kept the numbers."""
+    return {
+        "classes": model.classes,
+        "minority_classes": [model.minority] if model.minority is not None else [],
+        "threshold": model.threshold,
+        "threshold_rule": _rule(model),
+        "at_default_threshold": None,
+        "at_tuned_threshold": None,
+        "holdout_rows": 0,
+        "holdout_note": "a synthetic_only version has no real holdout split; the run's own "
+        "holdout scores (trained on the synthetic rows) are under run_holdout",
+        "run_holdout": _validation_record(folder).get("holdout"),
+    }
 
 
 def _binary(y: np.ndarray) -> bool:
@@ -206,8 +273,8 @@ def _write_atomically(final: Path, model: DownstreamModel, metrics: dict[str, An
     def fill(staging: Path) -> None:
         sio.dump(model.pipeline, staging / MODEL_FILE)
         rule = {**model.describe(), "target": metrics["target"], "model_file": MODEL_FILE}
-        (staging / RULE_FILE).write_text(json.dumps(rule, indent=2), encoding="utf-8")
-        (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        (staging / RULE_FILE).write_text(to_json(rule, indent=2), encoding="utf-8")
+        (staging / METRICS_FILE).write_text(to_json(metrics, indent=2), encoding="utf-8")
 
     replace_folder(final, fill)
 

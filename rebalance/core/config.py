@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -34,6 +42,9 @@ from rebalance.core.options import AUTO_METHODS, DEFAULT_FALLBACKS, OPTIONS, Met
 from rebalance.core.options import BalanceConfig as BalanceConfig
 from rebalance.core.options import NamedStrategy as NamedStrategy
 from rebalance.core.options import SamplingStrategy as SamplingStrategy
+from rebalance.core.redaction import redact_url
+from rebalance.core.release import Release as Release
+from rebalance.core.release import check_release
 
 ColumnType = Literal["continuous", "categorical", "integer", "boolean", "datetime"]
 
@@ -77,6 +88,11 @@ class DatasetSpec(_Strict):
     )
     drop: list[str] = Field(default_factory=list, description="columns to drop (ids)")
 
+    # JSON (metadata, Prefect's stored flow-run parameters) never shows a URL's password
+    @field_serializer("path", when_used="json")
+    def _path_without_secrets(self, path: str) -> str:
+        return redact_url(path)
+
     @field_validator("name")
     @classmethod
     def _safe_name(cls, name: str) -> str:
@@ -117,6 +133,12 @@ class ClassifierConfig(_Strict):
         "hist_gradient_boosting"
     )
     params: dict[str, Any] = Field(default_factory=dict, description="estimator keyword args")
+    training_rows: Literal["compare", "published"] = Field(
+        "compare",
+        description="train-classifier: compare fits the model with and without the synthetic "
+        "rows and keeps the higher tuned minority F1 on the selection rows (train rows no "
+        "sampler saw); published: always every published train row",
+    )
 
 
 class GateThresholds(_Strict):
@@ -153,17 +175,26 @@ class GateThresholds(_Strict):
     beat_threshold_tuning: bool = Field(
         False, description="also require the F1 of the real-only model with a tuned threshold"
     )
+    max_tstr_f1_loss: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="synthetic_only release: how much lower the minority F1 of a classifier "
+        "trained on the synthetic rows alone (TSTR) may be than the real-only model's, on the "
+        "real selection rows",
+    )
 
 
 class ValidationConfig(_Strict):
     """The synthetic-sample validation stage and the gate in front of publishing."""
 
     enabled: bool = True
-    release: Literal["augmented"] = Field(
+    release: Release = Field(
         "augmented",
         description="augmented: synthetic rows are published beside the real train rows, so "
         "closeness to real rows is reported, not gating (memorisation by a generative model "
-        "still gates)",
+        "still gates); synthetic_only: only synthetic rows of every class are published, for "
+        "sharing, so privacy gates and utility is train-synthetic-test-real (TSTR)",
     )
     selection_fraction: float = Field(
         0.25,
@@ -184,6 +215,11 @@ class ValidationConfig(_Strict):
     )
     cv_folds: int = Field(3, ge=2, le=10)
 
+    @model_validator(mode="after")
+    def _release_fits_policy(self) -> ValidationConfig:
+        check_release(self)
+        return self
+
 
 class ScheduleConfig(_Strict):
     """When the dataset is rebalanced unattended (``rebalance serve``, ``prefect.yaml``)."""
@@ -195,6 +231,10 @@ class ScheduleConfig(_Strict):
     )
     pattern: str = Field("*.csv", description="file names in the inbox that count as data")
     watch_every_seconds: int = Field(60, ge=5)
+
+    @field_serializer("inbox", when_used="json")
+    def _inbox_without_secrets(self, inbox: str | None) -> str | None:
+        return None if inbox is None else redact_url(inbox)
 
 
 class OutputConfig(_Strict):
@@ -215,6 +255,12 @@ class RebalanceConfig(_Strict):
     def _auto_needs_validation(self) -> RebalanceConfig:
         if self.balance.method == "auto" and not self.validation.enabled:
             raise ValueError("balance.method 'auto' needs validation.enabled: true to choose")
+        check_release(self.validation, self.balance.method)
+        return self
+
+    @model_validator(mode="after")
+    def _validation_needs_a_holdout(self) -> RebalanceConfig:
+        check_holdout(self.validation, self.balance.holdout_fraction)
         return self
 
     def candidate_methods(self) -> list[str]:
@@ -274,7 +320,37 @@ class RebalanceConfig(_Strict):
             merged["method_params"] = per_method
             if "params" not in changes:
                 merged.pop("params", None)
-        return self.model_copy(update={"balance": _validated(BalanceConfig, merged, "balance")})
+        changed = self.model_copy(update={"balance": _validated(BalanceConfig, merged, "balance")})
+        return _cross_checked(changed, "balance")
+
+    def with_release(self, release: str | None) -> RebalanceConfig:
+        """A copy with ``validation.release`` replaced (None: unchanged), checked against the
+        rest of the spec."""
+        if release is None or release == self.validation.release:
+            return self
+        raw = {**self.validation.model_dump(exclude_unset=True), "release": release}
+        validation = _validated(ValidationConfig, raw, "validation")
+        return _cross_checked(self.model_copy(update={"validation": validation}), "validation")
+
+
+def _cross_checked(config: RebalanceConfig, where: str) -> RebalanceConfig:
+    """The rules across spec sections, for a copy changed after it was loaded."""
+    try:
+        check_release(config.validation, config.balance.method)
+        check_holdout(config.validation, config.balance.holdout_fraction)
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    return config
+
+
+def check_holdout(validation: ValidationConfig, holdout_fraction: float) -> None:
+    """The gate's choice is scored once on the holdout: a zero fraction leaves it empty."""
+    if validation.enabled and holdout_fraction == 0:
+        raise ValueError(
+            "balance.holdout_fraction: expected > 0 while validation.enabled is true (the "
+            "published rows are scored on the holdout), found 0; set validation.enabled: false "
+            "to publish without a holdout"
+        )
 
 
 def spec_json_schema() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from rebalance.core.config import ClassifierConfig
 from rebalance.core.errors import InputError
 from rebalance.core.validation.encoding import MAX_ONE_HOT_LEVELS
 from rebalance.core.validation.utility import best_f1_threshold, make_classifier, predict_labels
+
+if TYPE_CHECKING:  # training_rows imports this module
+    from rebalance.core.training_rows import TrainingRows
 
 NUMBER_TYPES = ("continuous", "integer")
 CATEGORY_TYPES = ("categorical", "boolean")
@@ -131,6 +134,7 @@ class DownstreamModel:
     minority: str | None  # the binary target's smaller class; None for several classes
     threshold: float | None
     source: str = "<in memory>"  # the model folder, for error messages
+    training_rows: TrainingRows | None = None  # which published rows it learnt from, and why
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """(rows, classes) probabilities, columns in the order of ``classes``."""
@@ -156,6 +160,7 @@ class DownstreamModel:
             "classes": self.classes,
             "minority": self.minority,
             "threshold": self.threshold,
+            "trained_on": self.training_rows.as_dict() if self.training_rows else None,
         }
 
 

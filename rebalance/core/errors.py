@@ -1,14 +1,20 @@
 """Domain exceptions, all in one place.
 
 Every message says what was expected, what was found, and where (file and/or column), so the
-CLI can print it as one line. None of these is transient: tasks never retry them.
+CLI can print it as one line. Locations are shown with any URL password or secret redacted.
+Only errors marked ``transient`` (an unreachable input) are retried by the I/O tasks; the rest
+fail at once.
 """
 
 from __future__ import annotations
 
+from rebalance.core.redaction import redact_url
+
 
 class RebalanceError(Exception):
     """Base class of every error rebalance raises on purpose."""
+
+    transient = False  # True: the fault may pass, so I/O tasks retry before failing
 
 
 class SpecError(RebalanceError):
@@ -19,6 +25,7 @@ class InputError(RebalanceError):
     """The input file as a whole cannot be used (whole-batch defect)."""
 
     def __init__(self, path: str, problem: str, column: str | None = None) -> None:
+        path, problem = redact_url(path), redact_url(problem)
         where = f"{path}" if column is None else f"{path}, column {column!r}"
         super().__init__(f"{where}: {problem}")
         self.path = path
@@ -26,10 +33,17 @@ class InputError(RebalanceError):
         self.problem = problem
 
 
+class SourceUnreachableError(InputError):
+    """The input location could not be reached (network, remote service); retried first."""
+
+    transient = True
+
+
 class ContractError(RebalanceError):
     """A batch violates its data contract."""
 
     def __init__(self, path: str, failures: list[str]) -> None:
+        path = redact_url(path)
         joined = "; ".join(failures)
         super().__init__(f"{path}: data contract failed ({len(failures)} check(s)): {joined}")
         self.path = path

@@ -5,12 +5,18 @@ or from any upstream system through Prefect's API or CLI). Resource id
 ``rebalance.inbox.<dataset>``; payload ``{dataset, spec, path, fingerprint, size}``.
 
 ``rebalance.dataset.published``: a new version is in place. Resource id
-``rebalance.dataset.<dataset>``; payload ``{dataset, version, root, path, method, gate}``.
+``rebalance.dataset.<dataset>``; payload ``{dataset, version, root, path, method, gate,
+release}``.
+
+Locations in payloads have any URL password or secret redacted: events are stored and shown
+by the Prefect API. An inbox's credentials come from fsspec's configuration, not its URL.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from rebalance.core.redaction import redact_url
 
 ARRIVED = "rebalance.dataset.arrived"
 PUBLISHED = "rebalance.dataset.published"
@@ -30,20 +36,27 @@ def arrived_payload(
     return {
         "dataset": dataset,
         "spec": spec,
-        "path": path,
+        "path": redact_url(path),
         "fingerprint": fingerprint,
         "size": size,
     }
 
 
 def published_payload(
-    dataset: str, version: str, root: str, path: str, method: str, gate: str
+    dataset: str,
+    version: str,
+    root: str,
+    path: str,
+    method: str,
+    gate: str,
+    release: str = "augmented",
 ) -> dict[str, Any]:
     return {
         "dataset": dataset,
         "version": version,
-        "root": root,
-        "path": path,
+        "root": redact_url(root),
+        "path": redact_url(path),
         "method": method,
         "gate": gate,
+        "release": release,  # synthetic_only: no real rows and no holdout split
     }

@@ -17,6 +17,8 @@ from pathlib import Path
 import fsspec
 
 from rebalance.core.errors import InputError
+from rebalance.core.ingest import missing_backend
+from rebalance.core.serialize import to_json
 
 CHUNK = 1 << 20
 
@@ -30,7 +32,10 @@ class Arrival:
 
 def list_inbox(inbox: str, pattern: str) -> list[str]:
     """Data files in ``inbox`` (a folder or fsspec URL) whose names match ``pattern``."""
-    fs, root = fsspec.core.url_to_fs(inbox)
+    try:
+        fs, root = fsspec.core.url_to_fs(inbox)
+    except ImportError as exc:
+        raise missing_backend(inbox, exc) from None
     try:
         found = fs.glob(f"{root.rstrip('/')}/{pattern}")
     except OSError as exc:
@@ -75,5 +80,5 @@ def write_state(path: str | Path, state: dict[str, str]) -> None:
     state_file = Path(path)
     state_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = state_file.with_name(f".{state_file.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.write_text(to_json(state, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, state_file)

@@ -21,7 +21,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from rebalance.core.config import CsvOptions, DatasetSpec
-from rebalance.core.errors import InputError
+from rebalance.core.errors import InputError, SourceUnreachableError
+from rebalance.core.redaction import redact_url
 
 
 @dataclass(frozen=True)
@@ -29,22 +30,49 @@ class RawTable:
     """The file's rows before typing. CSV columns hold strings (or None for NA tokens)."""
 
     frame: pd.DataFrame
-    path: str
+    path: str  # where it was read from, any URL secret redacted: for messages and metadata
     fingerprint: str  # sha256 of the (decompressed) file bytes
     text_source: bool  # True for CSV: every column still needs typing
+    size: int = 0  # bytes read (decompressed)
 
 
 def read_bytes(path: str) -> bytes:
-    """The file's bytes, decompressed by extension. Missing files are a domain error;
-    other OSErrors propagate so the calling task can retry them."""
+    """The file's bytes, decompressed by extension. Missing files, missing fsspec backends and
+    refused permissions are domain errors; other OSErrors (network faults) become a
+    :class:`SourceUnreachableError` naming the location, which the calling task retries."""
     try:
         with fsspec.open(path, "rb", compression="infer") as handle:
             data: bytes = handle.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(path, "expected an existing file, found nothing at this path") from None
     except IsADirectoryError:
         raise InputError(path, "expected a file, found a directory") from None
+    except PermissionError as exc:
+        raise InputError(path, f"expected a readable file, found access refused ({exc})") from None
+    except ImportError as exc:
+        raise missing_backend(path, exc) from None
+    except OSError as exc:
+        raise SourceUnreachableError(
+            path, f"expected a reachable location, found {type(exc).__name__}: {exc}"
+        ) from None
     return data
+
+
+# The pip extra that installs the fsspec backend of each protocol (pyproject.toml).
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+
+
+def missing_backend(path: str, exc: ImportError) -> InputError:
+    """The one line for an fsspec protocol (or codec) whose package is not installed."""
+    protocol = path.split("://", 1)[0].lower() if "://" in path else "file"
+    extra = EXTRAS.get(protocol)
+    if extra is not None:
+        return InputError(
+            path,
+            f"expected the {protocol}:// backend to be installed, found it missing ({exc}); "
+            f"install it with: pip install 'rebalance-tabular[{extra}]'",
+        )
+    return InputError(path, f"expected the package this location needs, found it missing ({exc})")
 
 
 def fingerprint(data: bytes) -> str:
@@ -66,9 +94,10 @@ def read_raw(spec: DatasetSpec) -> RawTable:
         raise InputError(spec.path, "expected data rows, found a header only")
     return RawTable(
         frame=frame,
-        path=spec.path,
+        path=redact_url(spec.path),
         fingerprint=fingerprint(data),
         text_source=spec.resolved_format == "csv",
+        size=len(data),
     )
 
 

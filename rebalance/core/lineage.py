@@ -7,6 +7,7 @@ from typing import Any
 
 from rebalance.core.config import RebalanceConfig
 from rebalance.core.plan import BalancePlan
+from rebalance.core.redaction import redact_url, redact_values
 from rebalance.core.version import __version__
 
 TRACKED_PACKAGES = (
@@ -47,12 +48,15 @@ def run_metadata(
     published; ``validation`` the gate's compact record (None: not validated)."""
     metadata = {
         "version": version,
-        "input_path": config.dataset.path,
+        "input_path": redact_url(config.dataset.path),
         "input_fingerprint": input_fingerprint,
         "config_hash": config.content_hash(),
-        "config": config.model_dump(mode="json", exclude={"output"}),
+        # URLs in the config (input path, inbox) may carry a password
+        "config": redact_values(config.model_dump(mode="json", exclude={"output"})),
         "method": method,
         "configured_method": config.balance.method,
+        # synthetic_only: synthetic rows alone in split=train, no holdout split
+        "release": plan.release,
         "seed": config.balance.seed,
         "target": config.dataset.target,
         "column_types": column_types,

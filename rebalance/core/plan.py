@@ -9,6 +9,10 @@
 
 Classes with fewer than ``min_class_rows`` train rows are too small to learn from: they are
 left unchanged and reported (``small_class_policy: exclude``) or fail the run (``fail``).
+
+A ``synthetic_only`` release publishes no real row, so every class is generated, each to the
+count the augmented release would publish for it (the strategy's target, or its real count
+when the strategy leaves it alone); a class too small to learn is then absent from the export.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import get_args
 import numpy as np
 from imblearn.utils import check_sampling_strategy
 
-from rebalance.core.config import BalanceConfig, SamplingStrategy
+from rebalance.core.config import BalanceConfig, Release, SamplingStrategy
 from rebalance.core.errors import PlanError
 from rebalance.core.options import NamedStrategy
 
@@ -31,10 +35,22 @@ class BalancePlan:
     before: dict[str, int]  # train class counts (real rows)
     to_generate: dict[str, int]  # synthetic rows per class; only classes that get some
     excluded: dict[str, str] = field(default_factory=dict)  # class -> why it was skipped
+    release: Release = "augmented"  # synthetic_only: to_generate is the whole train split
 
     @property
     def after(self) -> dict[str, int]:
+        """Published train rows per class."""
+        if self.release == "synthetic_only":
+            return {label: self.to_generate.get(label, 0) for label in self.before}
         return {label: n + self.to_generate.get(label, 0) for label, n in self.before.items()}
+
+    @property
+    def oversampled(self) -> list[str]:
+        """The classes the plan raises above their real count: the minority side that utility
+        is scored on (for synthetic_only, not the classes only regenerated at their count)."""
+        return [
+            label for label, n in self.to_generate.items() if self.after[label] > self.before[label]
+        ]
 
 
 def resolve_targets(counts: dict[str, int], strategy: SamplingStrategy) -> dict[str, int]:
@@ -106,8 +122,12 @@ def _dict_targets(counts: dict[str, int], strategy: dict[str, int]) -> dict[str,
     return dict(strategy)
 
 
-def make_plan(counts: dict[str, int], config: BalanceConfig) -> BalancePlan:
+def make_plan(
+    counts: dict[str, int], config: BalanceConfig, release: Release = "augmented"
+) -> BalancePlan:
     targets = resolve_targets(counts, config.sampling_strategy)
+    if release == "synthetic_only":
+        return _synthetic_only_plan(counts, targets, config)
     to_generate: dict[str, int] = {}
     excluded: dict[str, str] = {}
     for label, wanted in targets.items():
@@ -120,7 +140,34 @@ def make_plan(counts: dict[str, int], config: BalanceConfig) -> BalancePlan:
             )
             continue
         to_generate[label] = extra
+    _refuse_small(excluded, config)
+    return BalancePlan(before=dict(counts), to_generate=to_generate, excluded=excluded)
+
+
+def _synthetic_only_plan(
+    counts: dict[str, int], targets: dict[str, int], config: BalanceConfig
+) -> BalancePlan:
+    """Every class generated to its augmented final count; none of its real rows is kept."""
+    to_generate: dict[str, int] = {}
+    excluded: dict[str, str] = {}
+    for label, have in counts.items():
+        if have < config.min_class_rows:
+            excluded[label] = (
+                f"{have} train row(s), fewer than min_class_rows={config.min_class_rows}; "
+                "absent from the synthetic-only export"
+            )
+            continue
+        to_generate[label] = targets.get(label, have)
+    _refuse_small(excluded, config)
+    if len(to_generate) < 2:
+        raise PlanError(
+            f"a synthetic_only release needs at least 2 classes to generate, found "
+            f"{sorted(to_generate)} (excluded as too small: {excluded})"
+        )
+    return BalancePlan(dict(counts), to_generate, excluded, release="synthetic_only")
+
+
+def _refuse_small(excluded: dict[str, str], config: BalanceConfig) -> None:
     if excluded and config.small_class_policy == "fail":
         details = "; ".join(f"class {label!r}: {why}" for label, why in excluded.items())
         raise PlanError(f"too few rows to learn from ({details}); small_class_policy is 'fail'")
-    return BalancePlan(before=dict(counts), to_generate=to_generate, excluded=excluded)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from rebalance.core.config import ColumnType, RebalanceConfig
-from rebalance.core.errors import GateError
+from rebalance.core.errors import GateError, PublishError
 from rebalance.core.plan import BalancePlan
-from rebalance.core.publish import PublishResult
+from rebalance.core.publish import PublishResult, assemble_train
 from rebalance.core.validation.decision import GateDecision
 
 NOT_VALIDATED = "not validated"
@@ -45,6 +45,10 @@ class Publication:
     plan: BalancePlan  # nothing generated when only real rows are published
     gate: str  # publish | publish_real_only | refuse | "not validated"
 
+    @property
+    def release(self) -> str:
+        return self.plan.release
+
 
 def decide_publication(
     plan: BalancePlan,
@@ -58,8 +62,25 @@ def decide_publication(
     method = decision.method if decision is not None else configured_method
     rows = synthetic.get(method) if gate != "refuse" and method != "none" else None
     if rows is None or rows.empty:
-        return Publication(method, None, BalancePlan(plan.before, {}, plan.excluded), gate)
+        if plan.release == "synthetic_only" and gate != "refuse":
+            raise PublishError(
+                f"a synthetic_only release publishes synthetic rows only; expected rows from "
+                f"method {method!r}, found none (gate: {gate})"
+            )
+        return Publication(method, None, replace(plan, to_generate={}), gate)
     return Publication(method, rows, plan, gate)
+
+
+def release_splits(
+    train: pd.DataFrame, holdout: pd.DataFrame, chosen: Publication
+) -> dict[str, pd.DataFrame]:
+    """The splits a version holds. Augmented: the real train rows with the synthetic ones, and
+    the real holdout. Synthetic-only (for sharing): the synthetic rows alone, no real row and
+    no holdout split (its scores are in the validation record)."""
+    rows = assemble_train(train, chosen.synthetic)
+    if chosen.release != "synthetic_only":
+        return {"train": rows, "holdout": holdout}
+    return {"train": rows.iloc[len(train) :].reset_index(drop=True)}
 
 
 def refusal_error(
@@ -78,6 +99,7 @@ class RunSummary:
     reused: bool
     method: str = ""  # the method whose rows were published ("none": real rows only)
     gate: str = ""  # publish | publish_real_only | not validated
+    release: str = "augmented"  # synthetic_only: the version holds synthetic rows, no holdout
     before: dict[str, int] = field(default_factory=dict)
     after: dict[str, int] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)
@@ -126,6 +148,7 @@ def run_summary(
         reused=result.reused,
         method=chosen.method,
         gate=chosen.gate,
+        release=chosen.release,
         before=chosen.plan.before,
         after=chosen.plan.after,
         excluded=excluded,
@@ -149,5 +172,6 @@ def summary_of_manifest(
         before=manifest["class_counts_before"],
         after=manifest["class_counts_after"],
         excluded=manifest.get("excluded_classes", {}),
+        release=manifest.get("release", "augmented"),
         **validation_digest(manifest.get("validation")),
     )

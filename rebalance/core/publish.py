@@ -9,6 +9,9 @@ Layout under the output root::
     <root>/<dataset>/latest                                            name of the newest version
     <root>/<dataset>/quarantine/<input fingerprint>.parquet
 
+A ``synthetic_only`` release (for sharing) holds synthetic rows only in ``split=train`` and no
+``split=holdout``; its manifest says ``"release": "synthetic_only"``.
+
 A version is written complete into ``<root>/<dataset>/.staging/`` and becomes visible with one
 ``rename`` of its folder, so a reader never sees a half-written version. The version name is the
 content key (input fingerprint + config hash + rebalance version): publishing the same input and
@@ -34,6 +37,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rebalance.core.errors import PublishError
+from rebalance.core.serialize import to_json
+from rebalance.core.storage import fault_error, is_permanent_fault, storage_faults
 
 METADATA_KEY = b"rebalance"
 MANIFEST = "_manifest.json"
@@ -119,8 +124,9 @@ def publish_version(
         move_latest(home, version)
         return _result_from_manifest(final, version, reused=True)
     staging_root = home / ".staging"
-    staging_root.mkdir(parents=True, exist_ok=True)
-    _sweep_stale(staging_root)
+    with storage_faults(home):
+        staging_root.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(staging_root)
     staging = staging_root / f"{version}-{uuid.uuid4().hex[:8]}"
     try:
         counts = _write_version(staging, splits, metadata, extra_files or {})
@@ -134,8 +140,10 @@ def publish_version(
                 move_latest(home, version)
                 return _result_from_manifest(final, version, reused=True)
             raise
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if is_permanent_fault(exc):  # a full disk, a read-only mount: name the folder
+            raise fault_error(exc, home) from None
         raise
     move_latest(home, version)
     return PublishResult(version=version, path=str(final), reused=False, row_counts=counts)
@@ -162,10 +170,12 @@ def _write_version(
     files: dict[str, str] = {}
     counts: dict[str, int] = {}
     for split, frame in splits.items():
+        if SYNTHETIC_COLUMN not in frame.columns:  # one schema for every split (a real holdout)
+            frame = frame.assign(**{SYNTHETIC_COLUMN: False})
         part = folder / f"split={split}" / "part-0.parquet"
         part.parent.mkdir()
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        blob = json.dumps({**metadata, "split": split}, sort_keys=True, default=str).encode()
+        blob = to_json({**metadata, "split": split}, sort_keys=True).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: blob})
         pq.write_table(table, part)
         files[split] = str(part.relative_to(folder))
@@ -174,7 +184,7 @@ def _write_version(
         _write_side_file(folder, name, payload)
     manifest = {**metadata, "files": files, "row_counts": counts, "written_at": time.time()}
     # The manifest is written last: a folder without one is never treated as a version.
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    (folder / MANIFEST).write_text(to_json(manifest, indent=2), encoding="utf-8")
     return counts
 
 
@@ -182,7 +192,7 @@ def _write_side_file(folder: Path, name: str, payload: Any) -> None:
     """``_name.json`` gets ``payload`` as JSON; any other ``_name.ext`` takes text as is."""
     if not name.startswith("_") or "/" in name or "\\" in name:
         raise PublishError(f"expected a side-file name like '_name.json', found {name!r}")
-    text = json.dumps(payload, indent=2, default=str) if name.endswith(".json") else payload
+    text = to_json(payload, indent=2) if name.endswith(".json") else payload
     if not isinstance(text, str):
         raise PublishError(f"side file {name!r}: expected text, found {type(payload).__name__}")
     (folder / name).write_text(text, encoding="utf-8")
@@ -215,8 +225,10 @@ def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
         if final.exists():
             shutil.rmtree(final)
         os.rename(staging, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if is_permanent_fault(exc):
+            raise fault_error(exc, final.parent) from None
         raise
 
 
@@ -258,6 +270,13 @@ def read_split(
     folder = find_version(root, dataset, version)
     if folder is None:
         raise PublishError(f"expected version {version!r} of {dataset!r} under {root}, found none")
+    if not (folder / f"split={split}").is_dir():
+        # a synthetic_only release has no holdout split: it carries no real row
+        manifest = read_manifest(folder)
+        raise PublishError(
+            f"expected split {split!r} in version {version!r} of {dataset!r}, found splits "
+            f"{sorted(manifest.get('files', {}))} ({manifest.get('release', 'augmented')} release)"
+        )
     return pq.read_table(folder / f"split={split}").to_pandas()
 
 
@@ -275,10 +294,11 @@ def _sweep_stale(staging_root: Path) -> None:
 def write_quarantine(root: str | Path, dataset: str, fingerprint: str, rows: pd.DataFrame) -> Path:
     """Write quarantined rows atomically; returns the file path."""
     folder = dataset_dir(root, dataset) / "quarantine"
-    folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{fingerprint[:20]}.parquet"
     tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}"
     table = pa.Table.from_pandas(rows.astype(str).where(rows.notna()), preserve_index=False)
-    pq.write_table(table, tmp)
-    os.replace(tmp, final)
+    with storage_faults(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp)
+        os.replace(tmp, final)
     return final

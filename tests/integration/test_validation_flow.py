@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from rebalance.core import publish
+from rebalance.core.classifier import train_on_version
 from rebalance.core.errors import GateError
 from rebalance.core.samplers import registry
 from rebalance.flows.rebalance_flow import rebalance
@@ -85,6 +86,12 @@ def test_fallback_policy_publishes_the_first_fallback_that_passes(
     assert any("detection_auc[yes]" in failure for failure in decision["failures"])
     gan_metrics = meta["validation"]["candidates"]["gan"]["metrics"]["yes"]
     assert gan_metrics["detection_auc"] > 0.98 and gan_metrics["ks_complement"] < 0.5
+
+    # The classifier stage recovers the run's selection rows from the published real rows.
+    trained = train_on_version(tmp_path / "out", "toy", Path(summary.path).name)
+    record = json.loads((Path(summary.path) / "_validation.json").read_text())
+    assert trained.metrics["trained_on"]["selection_rows"] == record["selection"]["selection_rows"]
+    assert trained.metrics["trained_on"]["selection_f1"] is not None
 
 
 def test_publish_real_only_keeps_the_real_rows(data: Path, tmp_path: Path) -> None:

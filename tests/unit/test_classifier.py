@@ -171,7 +171,7 @@ def test_the_classifier_named_in_the_manifest_is_used_when_none_is_passed(
     spec = {"name": "random_forest", "params": {"n_estimators": 7}}
     publish_toy(tmp_path / "out", train, holdout, classifier=spec)
     result = train_on_version(tmp_path / "out", "toy", "v1")
-    assert result.metrics["classifier"] == spec
+    assert result.metrics["classifier"] == {**spec, "training_rows": "compare"}
     assert result.metrics["classifier_source"] == "manifest"
     forest = load_model(result.folder).pipeline.named_steps["model"]
     assert isinstance(forest, RandomForestClassifier) and forest.n_estimators == 7

@@ -40,7 +40,8 @@ def test_event_payloads_name_what_downstream_needs() -> None:
     arrived = events.arrived_payload("d", "spec.yaml", "/in/a.csv", "abc", 10)
     assert set(arrived) == {"dataset", "spec", "path", "fingerprint", "size"}
     published = events.published_payload(
-        "d", "v1", "/out", "/out/d/versions/v1", "smote", "publish"
+        "d", "v1", "/out", "/out/d/versions/v1", "smote", "publish", "synthetic_only"
     )
-    assert set(published) == {"dataset", "version", "root", "path", "method", "gate"}
+    assert set(published) == {"dataset", "version", "root", "path", "method", "gate", "release"}
+    assert published["release"] == "synthetic_only"  # train-classifier: no holdout split
     assert events.inbox_resource("d")["prefect.resource.id"] == "rebalance.core.inbox.d"

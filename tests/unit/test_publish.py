@@ -9,6 +9,7 @@ import pytest
 
 from rebalance.core import publish
 from rebalance.core.errors import PublishError
+from rebalance.tasks.retry import is_transient
 
 
 def splits(n: int = 4) -> dict[str, pd.DataFrame]:
@@ -40,7 +41,8 @@ def test_published_version_layout_metadata_and_dtypes(tmp_path: Path) -> None:
     assert train["is_synthetic"].tolist() == [False] * 4 + [True]
     assert train["x"].dtype == "float64" and train["is_synthetic"].dtype == bool
     holdout = publish.read_split(tmp_path, "ds", "holdout")
-    assert "is_synthetic" not in holdout.columns and len(holdout) == 2
+    assert list(holdout.columns) == list(train.columns) and len(holdout) == 2
+    assert not holdout["is_synthetic"].any()  # the holdout is real rows only
     schema = pq.read_schema(folder / "split=train" / "part-0.parquet")
     meta = json.loads(schema.metadata[publish.METADATA_KEY])
     assert meta["method"] == "random" and meta["split"] == "train"
@@ -83,10 +85,14 @@ def test_a_failed_write_publishes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(publish.pq, "write_table", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(PublishError) as info:
         publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    message = str(info.value)  # one line naming the folder, not a bare OSError
+    assert f"output folder {tmp_path / 'ds'}:" in message and "no space left" in message
+    assert "ENOSPC" in message and not is_transient(info.value)
     assert publish.latest_version(tmp_path, "ds") is None
     assert not (tmp_path / "ds" / "versions").exists()
+    assert list((tmp_path / "ds" / ".staging").iterdir()) == []
 
 
 @pytest.mark.parametrize("name", ["..", "../escape", "/abs/path", "a/b", "x/../../y", ""])
@@ -108,3 +114,41 @@ def test_quarantine_file_is_written_whole(tmp_path: Path) -> None:
     assert back["_quarantine_reason"].tolist() == ["bad a", "bad b"]
     assert back["a"].isna().tolist() == [False, True]
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_the_version_folder_reads_as_one_table_with_is_synthetic_in_both_splits(
+    tmp_path: Path,
+) -> None:
+    result = publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    whole = pd.read_parquet(result.path)
+    assert len(whole) == 5 + 2  # train (4 real + 1 synthetic) and holdout
+    assert whole.groupby("split", observed=True)["is_synthetic"].sum().to_dict() == {
+        "holdout": 0,
+        "train": 1,
+    }
+    assert set(whole["is_synthetic"]) == {False, True} and whole["is_synthetic"].dtype == bool
+
+
+def _strict(text: str) -> object:
+    def refuse(token: str) -> object:
+        raise ValueError(f"non-standard JSON constant {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_nan_and_infinity_are_written_as_null_in_every_json(tmp_path: Path) -> None:
+    import numpy as np
+
+    meta = {**META, "score": float("nan"), "gain": np.float64("inf"), "n": np.int64(3)}
+    side = {"_validation.json": {"f1": float("nan"), "rows": [np.float32(0.5), -np.inf]}}
+    result = publish.publish_version(tmp_path, "ds", "v1", splits(), meta, extra_files=side)
+    folder = Path(result.path)
+    manifest = _strict((folder / publish.MANIFEST).read_text())
+    assert isinstance(manifest, dict)
+    assert manifest["score"] is None and manifest["gain"] is None and manifest["n"] == 3
+    record = _strict((folder / "_validation.json").read_text())
+    assert record == {"f1": None, "rows": [0.5, None]}
+    for split in ("train", "holdout"):
+        schema = pq.read_schema(folder / f"split={split}" / "part-0.parquet")
+        blob = _strict(schema.metadata[publish.METADATA_KEY].decode())
+        assert isinstance(blob, dict) and blob["score"] is None and blob["split"] == split

@@ -31,7 +31,8 @@ def decide(
     configured: str, candidates: dict[str, CandidateResult], config: ValidationConfig
 ) -> GateDecision:
     decision = _decide(configured, candidates, config)
-    lines = {m: candidate_line(m, c, decision, candidates) for m, c in candidates.items()}
+    release = config.release
+    lines = {m: candidate_line(m, c, decision, candidates, release) for m, c in candidates.items()}
     return GateDecision(**{**decision.as_dict(), "lines": lines})
 
 
@@ -40,7 +41,7 @@ def _decide(
 ) -> GateDecision:
     policy = config.on_failure
     if configured == "auto":
-        return _decide_auto(candidates, policy)
+        return _decide_auto(candidates, policy, config.release)
     primary = candidates[configured]
     failures = [check.describe() for check in primary.failures()]
     if primary.passed:
@@ -64,7 +65,9 @@ def _decide(
     return GateDecision("refuse", configured, configured, policy, reason, failures)
 
 
-def _decide_auto(candidates: dict[str, CandidateResult], policy: str) -> GateDecision:
+def _decide_auto(
+    candidates: dict[str, CandidateResult], policy: str, release: str = "augmented"
+) -> GateDecision:
     passed = {m: c for m, c in candidates.items() if c.passed}
     excluded = {
         m: "; ".join(check.describe() for check in c.failures())
@@ -76,7 +79,8 @@ def _decide_auto(candidates: dict[str, CandidateResult], policy: str) -> GateDec
         return GateDecision("refuse", "auto", "auto", policy, "no candidate passed." + notes)
     best = max(passed, key=lambda m: (passed[m].utility.f1, m == "none"))
     scores = ", ".join(f"{m} {c.utility.f1:.3f}" for m, c in passed.items())
-    reason = "best selection minority F1 among candidates that passed every gating check: "
+    score = "TSTR minority F1" if release == "synthetic_only" else "selection minority F1"
+    reason = f"best {score} among candidates that passed every gating check: "
     reason += f"{best} ({scores}).{notes}"
     outcome: Outcome = "publish_real_only" if best == "none" else "publish"
     return GateDecision(outcome, best, "auto", policy, reason)
@@ -98,12 +102,15 @@ def candidate_line(
     result: CandidateResult,
     decision: GateDecision,
     candidates: dict[str, CandidateResult],
+    release: str = "augmented",
 ) -> str:
     """``smote: not published: passed the gate, but gan's selection minority F1 ...``"""
     f1 = result.utility.f1
     baseline = candidates["none"].utility.f1 if "none" in candidates else None
     versus = "" if baseline is None or method == "none" else f" ({f1 - baseline:+.3f} over none)"
     score = f"selection minority F1 {f1:.3f}{versus}"
+    if release == "synthetic_only" and method != "none" and baseline is not None:
+        score = f"TSTR minority F1 {f1:.3f} vs real-only {baseline:.3f}"
     if decision.outcome != "refuse" and method == decision.method:
         what = "published (real rows only)" if method == "none" else "published"
         return f"{method}: {what}: passed all {_gating(result)} gating check(s); {score}."

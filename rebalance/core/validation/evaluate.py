@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rebalance.core.config import ColumnType, ValidationConfig
+from rebalance.core.errors import ValidationError
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publish import assemble_train
 from rebalance.core.validation.gate import (
@@ -23,6 +24,8 @@ from rebalance.core.validation.gate import (
     GateCheck,
     metric_checks,
     metric_group,
+    nothing_to_share,
+    tstr_checks,
     utility_checks,
 )
 from rebalance.core.validation.metrics import FIDELITY_METRICS
@@ -60,6 +63,11 @@ class ValidationContext:
     def features(self) -> list[str]:
         return [c for c in self.fit.columns if c != self.target]
 
+    @property
+    def synthetic_only(self) -> bool:
+        """The release publishes synthetic rows alone: privacy gates, utility is TSTR."""
+        return self.config.release == "synthetic_only"
+
 
 def prepare(
     fit: pd.DataFrame,
@@ -70,6 +78,11 @@ def prepare(
     config: ValidationConfig,
     seed: int,
 ) -> ValidationContext:
+    if plan.release != config.release:
+        raise ValidationError(
+            f"expected a plan for the {config.release!r} release (validation.release), found "
+            f"one for {plan.release!r}"
+        )
     problem = utility_problem(fit, selection, target, types, plan, config, seed)
     context = ValidationContext(
         fit=fit,
@@ -108,11 +121,11 @@ def evaluate_candidate(
             result.checks.append(
                 GateCheck("synthetic_rows", "contract", 0.0, None, None, False, "no rows produced")
             )
+        elif context.synthetic_only:
+            result.checks.append(nothing_to_share(method))
         result.seconds["validate"] = time.perf_counter() - started
         return result
-    scored = scaled_rows(synthetic, context.target, context.fit_share)
-    balanced = assemble_train(context.fit, scored).drop(columns="is_synthetic")
-    utility = fit_and_score(context.problem, balanced)
+    utility = fit_and_score(context.problem, _utility_rows(context, synthetic))
     result = CandidateResult(method=method, synthetic_rows=len(synthetic), utility=utility)
     result.checks = list(contract)
     result.metrics = class_metrics(context, synthetic)
@@ -123,16 +136,28 @@ def evaluate_candidate(
         context.config.thresholds,
         references=context.references,
         gating_privacy=context.config.release != "augmented",
+        privacy_note=f"gating for a {context.config.release} release",
     )
-    result.checks += utility_checks(
-        utility,
-        context.baseline,
-        context.tuned,
-        context.config.thresholds,
-        _gain_probability(context, utility),
-    )
+    result.checks += _utility_checks(context, utility)
     result.seconds["validate"] = time.perf_counter() - started
     return result
+
+
+def _utility_rows(context: ValidationContext, synthetic: pd.DataFrame) -> pd.DataFrame:
+    """What the selection classifier trains on: the fit rows plus the candidate's rows, or
+    for a synthetic-only release its rows alone (TSTR); both scaled to the fit rows."""
+    scored = scaled_rows(synthetic, context.target, context.fit_share)
+    if context.synthetic_only:
+        return scored.reset_index(drop=True)
+    return assemble_train(context.fit, scored).drop(columns="is_synthetic")
+
+
+def _utility_checks(context: ValidationContext, utility: UtilityScores) -> list[GateCheck]:
+    thresholds = context.config.thresholds
+    if context.synthetic_only:
+        return tstr_checks(utility, context.baseline, thresholds)
+    probability = _gain_probability(context, utility)
+    return utility_checks(utility, context.baseline, context.tuned, thresholds, probability)
 
 
 def _gain_probability(context: ValidationContext, utility: UtilityScores) -> float | None:

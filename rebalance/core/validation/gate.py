@@ -3,10 +3,14 @@ them into one decision).
 
 Decision rules:
 - a candidate passes when every *gating* check passes: contract, fidelity, memorisation
-  (a generative model copying its train rows), utility, and privacy for a synthetic-only
-  release. For an ``augmented`` release (synthetic rows published beside the real train rows)
-  privacy is measured and reported, not gating: the real rows ship anyway. ``none`` adds no
-  rows, so only its utility is measured and it is the baseline;
+  (a generative model copying its train rows), utility, and privacy for a ``synthetic_only``
+  release (shared without the real rows). For an ``augmented`` release (synthetic rows
+  published beside the real train rows) privacy is measured and reported, not gating: the real
+  rows ship anyway. ``none`` adds no rows, so only its utility is measured and it is the
+  baseline; a synthetic-only release has nothing of it to share, so it fails there;
+- utility of an augmented release is the gain of the real plus synthetic rows over real-only;
+  of a synthetic-only release, TSTR: the synthetic rows alone against real-only, which they
+  may trail by at most ``max_tstr_f1_loss``;
 - every score the gate uses comes from the selection split (train rows no sampler fitted on),
   never from the reported holdout;
 - utility gates on the gain *and* on how sure it is: the share of bootstrap resamples of the
@@ -22,13 +26,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from rebalance.core.config import GateThresholds
 from rebalance.core.validation.utility import UtilityScores
 
-Group = Literal["contract", "fidelity", "privacy", "memorisation", "utility"]
+Group = Literal["contract", "fidelity", "privacy", "memorisation", "utility", "release"]
 Comparison = Literal[">=", "<="]
 
 
@@ -42,6 +46,7 @@ class GateCheck:
     passed: bool
     detail: str = ""
     gating: bool = True  # False: measured and reported, does not decide publication
+    note: str = ""  # what made it gating, when the release kind decides (shown on failure)
 
     def describe(self) -> str:
         """``detection_auc[>50K] = 0.97, needs <= 0.95 (off by 0.02)``"""
@@ -51,6 +56,8 @@ class GateCheck:
         verdict = "" if self.passed else f" (off by {off:.3g})"
         if not self.gating:
             verdict += " (reported, not gating)"
+        elif self.note and not self.passed:
+            verdict += f" ({self.note})"
         return (
             f"{self.name} = {self.value:.3g}, needs {self.comparison} {self.threshold:.3g}{verdict}"
         )
@@ -120,9 +127,11 @@ def metric_checks(
     thresholds: GateThresholds,
     references: Mapping[str, Mapping[str, float]] | None = None,
     gating_privacy: bool = True,
+    privacy_note: str = "",
 ) -> list[GateCheck]:
     """One check per class and metric. ``references``: the same metric between two real
-    samples of the class (class -> metric -> value), used when ``thresholds.calibrate``."""
+    samples of the class (class -> metric -> value), used when ``thresholds.calibrate``.
+    ``privacy_note``: why privacy gates (the release kind), shown when a privacy check fails."""
     checks = []
     for label, values in per_class.items():
         reference = (references or {}).get(label, {})
@@ -134,11 +143,12 @@ def metric_checks(
             detail = "" if limit == base else f"two real samples score {real:.3g}"
             group = groups[metric]
             gating = group != "privacy" or gating_privacy
-            checks.append(
-                threshold_check(
-                    f"{metric}[{label}]", group, value, limit, rule.comparison, detail, gating
-                )
+            check = threshold_check(
+                f"{metric}[{label}]", group, value, limit, rule.comparison, detail, gating
             )
+            if group == "privacy" and gating and privacy_note:
+                check = replace(check, note=privacy_note)
+            checks.append(check)
     return checks
 
 
@@ -178,6 +188,33 @@ def utility_checks(
             )
         )
     return checks
+
+
+def tstr_checks(
+    synthetic_only: UtilityScores, real_only: UtilityScores, thresholds: GateThresholds
+) -> list[GateCheck]:
+    """A synthetic-only export stands in for the real rows: a classifier trained on it alone
+    (TSTR) may trail the real-only one by at most ``max_tstr_f1_loss`` minority F1."""
+    loss = real_only.f1 - synthetic_only.f1
+    detail = f"TSTR minority F1 {synthetic_only.f1:.3f} vs real-only {real_only.f1:.3f}"
+    check = threshold_check(
+        "tstr_minority_f1_loss", "utility", loss, thresholds.max_tstr_f1_loss, "<=", detail
+    )
+    return [replace(check, note=detail)]
+
+
+def nothing_to_share(method: str) -> GateCheck:
+    """``none`` under a synthetic-only release: it would publish real rows only."""
+    return GateCheck(
+        "synthetic_rows_to_share",
+        "release",
+        None,
+        None,
+        None,
+        False,
+        f"a synthetic_only release shares synthetic rows only; {method!r} adds none (it is the "
+        "real-only reference)",
+    )
 
 
 @dataclass

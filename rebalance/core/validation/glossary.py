@@ -10,11 +10,19 @@ GLOSSARY: dict[str, str] = {
     "fidelity": "How closely the synthetic rows of a class resemble real rows of that class. "
     "Judged against rows no sampler saw (the selection rows).",
     "privacy": "How close synthetic rows sit to real train rows. For an augmented release it is "
-    "reported, not gating: the real train rows are published beside the synthetic ones anyway.",
+    "reported, not gating: the real train rows are published beside the synthetic ones anyway. "
+    "For a synthetic_only release it gates: the rows are shared without the real ones.",
     "memorisation": "A generative model reproducing its own train rows instead of learning "
     "their distribution: overfitting. It gates every release.",
     "utility": "Whether a classifier trained with the synthetic rows predicts the minority "
-    "class better than one trained on the real rows alone.",
+    "class better than one trained on the real rows alone (synthetic_only: whether one "
+    "trained on the synthetic rows alone does nearly as well, TSTR).",
+    "release": "What is published. augmented: the synthetic rows beside the real train rows. "
+    "synthetic_only: synthetic rows of every class and no real row, for sharing.",
+    "augmented": "Release kind: the synthetic rows are published beside the real train rows "
+    "and the real holdout; privacy is reported, not gating.",
+    "synthetic_only": "Release kind: only synthetic rows of every class are published, for "
+    "sharing (no real row, no holdout split); privacy gates and utility is TSTR.",
     # fidelity metrics
     "ks_complement": "1 minus the largest gap between the real and synthetic cumulative "
     "distributions, averaged over numeric columns. 1: identical distributions.",
@@ -35,6 +43,11 @@ GLOSSARY: dict[str, str] = {
     # utility
     "minority_f1_gain_over_real_only": "Minority F1 with the synthetic rows minus minority F1 "
     "of the same classifier trained on the real rows only, on the selection rows.",
+    "tstr_minority_f1_loss": "Train on synthetic, test on real (TSTR): minority F1 of the "
+    "classifier trained on the real fit rows minus that of one trained on the synthetic rows "
+    "alone, both on the real selection rows. 0: the synthetic rows teach as much as real ones.",
+    "synthetic_rows_to_share": "A synthetic_only release publishes synthetic rows only; a "
+    "candidate that adds none (none: the real rows) has nothing to share.",
     "minority_f1_gain_over_tuned_threshold": "The same gain, against the real-only classifier "
     "whose decision threshold was tuned out of fold.",
     "minority_f1_gain_probability": "How sure the gain is: the share of 1,000 bootstrap "

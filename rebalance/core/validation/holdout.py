@@ -1,6 +1,8 @@
 """The reported holdout, scored once after the gate has decided: the published train split
 against the real-only references. No choice is made on these rows, so they are an unbiased
-estimate of what the published data does for a classifier."""
+estimate of what the published data does for a classifier. A synthetic-only release is scored
+train-synthetic-test-real (TSTR): on its synthetic rows alone; only these aggregate scores are
+kept, never the holdout rows."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class HoldoutScores:
     published: UtilityScores  # trained on the published train split
     real_only: UtilityScores  # trained on the real train rows
     real_only_tuned: UtilityScores | None  # the same, threshold tuned out of fold (binary)
+    release: str = "augmented"  # synthetic_only: ``published`` trained on synthetic rows alone
 
     @property
     def gain(self) -> float:
@@ -43,6 +46,7 @@ class HoldoutScores:
             "real_only": self.real_only.as_dict(),
             "real_only_tuned": tuned.as_dict() if tuned is not None else None,
             "f1_gain": self.gain,
+            "release": self.release,
         }
 
 
@@ -57,12 +61,15 @@ def score_holdout(
     method: str,
     synthetic: pd.DataFrame | None,
 ) -> HoldoutScores:
-    """``method``'s rows beside all real train rows, and the references, on the holdout."""
+    """``method``'s rows beside all real train rows (a synthetic-only release: its rows alone),
+    and the references, on the holdout."""
     problem = utility_problem(train, holdout, target, types, plan, config, seed)
     real_only = fit_and_score(problem, train)
     published = real_only
     if synthetic is not None and not synthetic.empty:
-        published = fit_and_score(
-            problem, assemble_train(train, synthetic).drop(columns="is_synthetic")
-        )
-    return HoldoutScores(method, published, real_only, tuned_threshold_scores(problem))
+        rows = assemble_train(train, synthetic).drop(columns="is_synthetic")
+        if plan.release == "synthetic_only":
+            rows = rows.iloc[len(train) :].reset_index(drop=True)
+        published = fit_and_score(problem, rows)
+    tuned = tuned_threshold_scores(problem)
+    return HoldoutScores(method, published, real_only, tuned, plan.release)

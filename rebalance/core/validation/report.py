@@ -129,7 +129,8 @@ def _header(data: ReportData) -> str:
         f"<p>version <code>{_e(data.version)}</code>, target <code>{_e(data.target)}</code>, "
         f"written {_e(time.strftime('%Y-%m-%d %H:%M:%S %Z'))}</p>"
         f"<div class='decision {_e(d.outcome)}'><b>Gate decision: {_e(words[d.outcome])}</b> "
-        f"(method {_e(d.method)}, configured {_e(d.evaluated)}, policy {_e(d.policy)}).<br>"
+        f"(method {_e(d.method)}, configured {_e(d.evaluated)}, policy {_e(d.policy)}, "
+        f"release {_term(data.plan.release)}).<br>"
         f"{_e(d.reason)}{failures_html}</div>{_lines(d)}"
     )
 
@@ -159,8 +160,11 @@ def _holdout_table(data: ReportData) -> str:
     scores = data.holdout
     if scores is None:
         return "<p class='na'>nothing was published, so nothing was scored on the holdout</p>"
+    published = f"published ({scores.method})"
+    if scores.release == "synthetic_only":
+        published = f"published synthetic rows alone ({scores.method}, TSTR)"
     rows: list[tuple[str, UtilityScores]] = [
-        (f"published ({scores.method})", scores.published),
+        (published, scores.published),
         ("none (real rows only)", scores.real_only),
     ]
     if scores.real_only_tuned is not None:
@@ -194,10 +198,13 @@ def _utility_table(data: ReportData) -> str:
     for method, result in data.candidates.items():
         if method != "none":
             rows.append((method, result.utility))
+    trained = "the fit rows (with each candidate's synthetic rows, scaled to them)"
+    if data.plan.release == "synthetic_only":
+        trained = "the fit rows, and on each candidate's synthetic rows alone (TSTR; scaled to "
+        trained += "the fit rows)"
     note = (
         "<p>What the gate and <code>method: auto</code> decided on: one classifier trained on "
-        "the fit rows (with each candidate's synthetic rows, scaled to them) and scored on the "
-        f"{_term('selection')} rows, which no sampler saw.</p>"
+        f"{trained} and scored on the {_term('selection')} rows, which no sampler saw.</p>"
     )
     return note + _scores_table(rows)
 
@@ -258,7 +265,8 @@ def _marginals(data: ReportData) -> str:
     parts = [f"<p>Rows of method <b>{_e(method)}</b>.</p>"]
     real_labels = data.train[data.target].astype(str)
     synthetic_labels = synthetic[data.target].astype(str)
-    for label in list(data.plan.to_generate)[:MAX_MARGINAL_CLASSES]:
+    minority_first = dict.fromkeys([*data.plan.oversampled, *data.plan.to_generate])
+    for label in list(minority_first)[:MAX_MARGINAL_CLASSES]:
         real = data.train.loc[real_labels == label, features]
         fake = synthetic.loc[synthetic_labels == label, features]
         if fake.empty:

@@ -102,7 +102,7 @@ def utility_problem(
         holdout=scored,
         target=target,
         types=types,
-        minority=minority_classes(plan.before, list(plan.to_generate)),
+        minority=minority_classes(plan.before, plan.oversampled),
         classifier=config.classifier,
         seed=seed,
         folds=config.cv_folds,
