@@ -131,6 +131,7 @@ def _downstream(train, holdout, synthetic, types, plan, config, selection_rows) 
         "column_types": types,
         "class_counts_before": plan.before,
         "config": config.model_dump(mode="json"),
+        "seed": config.balance.seed,
     }
     out: dict[str, Any] = {}
     for name, rows in (("published", assemble_train(train, synthetic)), ("real_only", train)):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rebalance.core.config import ColumnType, DatasetSpec
 from rebalance.core.errors import ContractError
+from rebalance.core.identifiers import check_no_identifiers
 from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
 
 # The dtypes GX accepts for each declared type. Categorical columns are handed to GX as
@@ -75,7 +76,9 @@ def input_checks(spec: DatasetSpec, types: dict[str, ColumnType]) -> list[Check]
 def validate_input(
     frame: pd.DataFrame, spec: DatasetSpec, types: dict[str, ColumnType]
 ) -> list[CheckResult]:
-    """Run the contract; raise ContractError naming every failed check."""
+    """Run the contract; raise ContractError naming every failed check. An identifier-like
+    column fails first, for every method alike (InputError naming it)."""
+    check_no_identifiers(frame, types, spec.target, spec.path)
     as_objects = {name: object for name, kind in types.items() if kind == "categorical"}
     results = run_checks(
         frame.astype(as_objects), input_checks(spec, types), suite_name=f"{spec.name}-input"

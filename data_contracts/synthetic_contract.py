@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rebalance.core.config import ColumnType
+from rebalance.core.serialize import plain
 from rebalance.core.validation.evaluate import ValidationContext, evaluate_candidate
 from rebalance.core.validation.gate import CandidateResult, GateCheck
 from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
@@ -23,7 +24,8 @@ from rebalance.data_contracts.input_contract import DTYPES
 
 CLASS_ID = "_class_id"
 RANGE_TOLERANCE = 0.05  # share of the real class's span allowed beyond its min and max
-NULL_TOLERANCE = 0.05  # absolute, plus three binomial standard errors
+# default of contract.null_share_tolerance: absolute, plus three binomial standard errors
+NULL_TOLERANCE = 0.05
 
 
 def synthetic_checks(
@@ -31,6 +33,7 @@ def synthetic_checks(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
+    null_tolerance: float = NULL_TOLERANCE,
 ) -> list[Check]:
     labels = list(requested)
     real_labels = real[target].astype(str)
@@ -83,6 +86,9 @@ def synthetic_checks(
             if column == target:
                 continue
             checks.extend(_class_checks(real_class[column], types[column], label, rows, condition))
+            checks.append(
+                _null_share_check(real_class[column], label, rows, condition, null_tolerance)
+            )
     return checks
 
 
@@ -102,21 +108,23 @@ def _class_checks(
                 f"[{low:g}, {high:g}] +/- {RANGE_TOLERANCE:.0%}",
             )
         )
-    present = float(real.notna().mean()) if len(real) else 1.0
-    slack = NULL_TOLERANCE + 3 * math.sqrt(present * (1 - present) / max(rows, 1))
-    checks.append(
-        Check(
-            "ExpectColumnProportionOfNonNullValuesToBeBetween",
-            {
-                "column": name,
-                "min_value": max(0.0, present - slack),
-                "max_value": min(1.0, present + slack),
-                **condition,
-            },
-            f"column {name!r} of class {label!r} non-null share near the real {present:.3f}",
-        )
-    )
     return checks
+
+
+def _null_share_check(
+    real: pd.Series, label: str, rows: int, condition: dict[str, Any], tolerance: float
+) -> Check:
+    name = str(real.name)
+    present = float(real.notna().mean()) if len(real) else 1.0
+    slack = tolerance + 3 * math.sqrt(present * (1 - present) / max(rows, 1))
+    low, high = max(0.0, present - slack), min(1.0, present + slack)
+    return Check(
+        "ExpectColumnProportionOfNonNullValuesToBeBetween",
+        {"column": name, "min_value": low, "max_value": high, **condition},
+        f"column {name!r} of class {label!r} non-null share in [{plain(low, 3)}, "
+        f"{plain(high, 3)}]: the real {plain(present, 3)} +/- {plain(tolerance, 3)} "
+        "(contract.null_share_tolerance) and three standard errors",
+    )
 
 
 def validate_synthetic(
@@ -125,6 +133,7 @@ def validate_synthetic(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
+    null_tolerance: float = NULL_TOLERANCE,
 ) -> list[CheckResult]:
     """Run the contract on ``synthetic`` and return every result (failures included)."""
     labels = list(requested)
@@ -133,7 +142,7 @@ def validate_synthetic(
     as_objects = {c: object for c in real.columns if types[c] == "categorical" or c == target}
     frame = frame.astype({c: t for c, t in as_objects.items() if c in frame.columns})
     frame[target] = frame[target].astype(str)
-    checks = synthetic_checks(real, target, types, requested)
+    checks = synthetic_checks(real, target, types, requested, null_tolerance)
     return run_checks(frame, checks, suite_name="synthetic")
 
 
@@ -143,6 +152,7 @@ def contract_checks(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
+    null_tolerance: float = NULL_TOLERANCE,
 ) -> list[GateCheck]:
     """The contract's results as gate checks (kind ``contract``)."""
     return [
@@ -155,7 +165,7 @@ def contract_checks(
             r.success,
             "passed" if r.success else f"found {r.observed}",
         )
-        for r in validate_synthetic(real, synthetic, target, types, requested)
+        for r in validate_synthetic(real, synthetic, target, types, requested, null_tolerance)
     ]
 
 
@@ -164,12 +174,19 @@ def evaluate_with_contract(
     method: str,
     synthetic: pd.DataFrame | None,
     generative: bool = False,
+    null_tolerance: float = NULL_TOLERANCE,
 ) -> CandidateResult:
     """Every check of one candidate: this contract on its rows, then the core's fidelity,
-    privacy, memorisation (``generative`` methods) and utility checks."""
+    privacy, memorisation (``generative`` methods) and utility checks. ``null_tolerance``:
+    ``contract.null_share_tolerance``."""
     contract: list[GateCheck] = []
     if synthetic is not None and not synthetic.empty:
         contract = contract_checks(
-            context.fit, synthetic, context.target, context.types, context.plan.to_generate
+            context.fit,
+            synthetic,
+            context.target,
+            context.types,
+            context.plan.to_generate,
+            null_tolerance,
         )
     return evaluate_candidate(context, method, synthetic, contract, generative)

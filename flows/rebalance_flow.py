@@ -24,7 +24,7 @@ from rebalance.core.publication import (
     run_summary,
 )
 from rebalance.core.publish import content_key, work_dir
-from rebalance.core.timing import Stopwatch
+from rebalance.core.timing import Stopwatch, with_seconds
 from rebalance.core.validation.decision import GateDecision
 from rebalance.core.validation.record import validation_record
 from rebalance.core.validation.report import ReportData
@@ -40,11 +40,11 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     spec, root, clock = config.dataset, config.output.root, Stopwatch()
     with clock.stage("ingest"):
         raw = io.ingest(spec)
-        preflight.check_output(config, raw.size)  # before anything is trained or written
     version = content_key(raw.fingerprint, config.content_hash(), __version__)
     if (existing := io.find_published(config, version)) is not None:
         return existing
     io.stop_if_refused(config, version)
+    preflight.check_output(config, raw.size)  # before anything is trained or written
     with clock.stage("validate-input"):
         table = stages.type_columns(raw, spec)
         quarantine = io.write_quarantine(config, raw.fingerprint, table.quarantine)
@@ -64,9 +64,13 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     verdict = _validate(run, plan, tried, profile, clock)
     chosen = verdict.chosen
     if verdict.decision is not None and chosen.gate == "refuse":
-        where = io.write_refusal(root, spec.name, version, verdict.side_files)
+        seconds = clock.rounded()  # a refused run reports its stage times too
+        where = io.write_refusal(
+            root, spec.name, version, with_seconds(verdict.side_files, seconds)
+        )
         io.discard_work(scratch)
-        raise refusal_error(spec.name, verdict.decision, where, clock.rounded())
+        get_run_logger().info("seconds per stage: %s", seconds)
+        raise refusal_error(spec.name, verdict.decision, where, seconds)
     with clock.stage("publish"):
         result = io.publish(run, chosen, verdict.side_files)
     io.discard_work(scratch)  # checkpoints are not needed once published
@@ -140,7 +144,9 @@ def _validate(
             run.sampler_rows, run.selection, run.types, plan, config
         )
         candidates = {
-            method: validation.validate(context, method, attempt.synthetic)
+            method: validation.validate(
+                context, method, attempt.synthetic, config.contract.null_share_tolerance
+            )
             for method, attempt in tried.items()
         }
         decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)

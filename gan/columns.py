@@ -25,6 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from rebalance.core.errors import ColumnTooWideError
+from rebalance.core.identifiers import identifier_problem, looks_like_identifier
 from rebalance.gan.config import GanConfig
 
 NUMERIC_KINDS = ("continuous", "integer", "datetime")
@@ -291,6 +292,8 @@ def _fit_modes(
 def fit_categorical(
     name: str, kind: str, column: pd.Series, config: GanConfig
 ) -> CategoricalColumn:
+    if looks_like_identifier(column):  # the same rule as the input contract's, for every method
+        raise ColumnTooWideError(f"column {name!r}: {identifier_problem(column)}")
     counts = column.value_counts(dropna=True)
     limit = config.max_categories
     rare = None

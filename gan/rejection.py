@@ -83,6 +83,19 @@ class ClassFilter:
         return cls(trees, float(scalars["log_cap"]), float(scalars["rate"]))
 
 
+def filter_classifier(real_rows: int, seed: int) -> HistGradientBoostingClassifier:
+    """The real-vs-generated classifier of one class, unfitted."""
+    return HistGradientBoostingClassifier(
+        max_iter=100,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        min_samples_leaf=max(5, min(20, real_rows // 20)),
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=seed,
+    )
+
+
 def fit_filter(
     real: np.ndarray, draw: Draw, encode: Callable[[pd.DataFrame], np.ndarray], quantile: float,
     seed: int,
@@ -96,15 +109,7 @@ def fit_filter(
     n_fake = max(len(real), MIN_GENERATED_ROWS)
     fake = encode(draw(n_fake, 0))  # fits the classifier
     fresh = encode(draw(n_fake, 1))  # sets M: scores of rows the classifier never saw
-    model = HistGradientBoostingClassifier(
-        max_iter=100,
-        learning_rate=0.1,
-        max_leaf_nodes=15,
-        min_samples_leaf=max(5, min(20, len(real) // 20)),
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=seed,
-    )
+    model = filter_classifier(len(real), seed)
     model.fit(np.vstack([real, fake]), np.r_[np.ones(len(real)), np.zeros(len(fake))])
     trees = TreeEnsemble.from_sklearn(model)
     logit = trees.logit(fresh)  # (n_fake,)

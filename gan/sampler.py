@@ -53,7 +53,12 @@ class GanOversampler(Oversampler):
         stopped = (
             f", stopped early at {history.stopped_early_at}" if history.stopped_early_at else ""
         )
+        resumed = (
+            f" (resumed from the checkpoint after epoch {history.resumed_from})"
+            if history.resumed_from
+            else ""
+        )
         return (
-            f"GAN trained {len(history.critic_loss)} epoch(s), "
+            f"GAN trained {len(history.critic_loss)} epoch(s){resumed}, "
             f"best at epoch {history.best_epoch}{stopped}"
         )

@@ -75,7 +75,7 @@ class TreeEnsemble:
     def predictors(self) -> list[TreePredictor]:
         """One compiled predictor per tree, its node records rebuilt from the flat arrays."""
         if self._predictors is None:
-            ends = np.r_[self.roots[1:], len(self.feature)]
+            ends = np.r_[self.roots[1:], len(self.feature)][: len(self.roots)]
             self._predictors = [
                 TreePredictor(self._records(begin, end), NO_BITSETS, NO_BITSETS)
                 for begin, end in zip(self.roots, ends, strict=True)

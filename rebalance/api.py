@@ -332,8 +332,11 @@ def _validate(
     train, fit, selection, holdout = rows
     target, settings, seed = config.dataset.target, config.validation, config.balance.seed
     context = prepare(fit, selection, target, types, plan, settings, seed)
+    tolerance = config.contract.null_share_tolerance
     candidates = {
-        method: evaluate_with_contract(context, method, found, method_traits(method).generative)
+        method: evaluate_with_contract(
+            context, method, found, method_traits(method).generative, tolerance
+        )
         for method, found in synthetic.items()
     }
     decision = decide(config.balance.method, candidates, settings)

@@ -6,9 +6,10 @@ import time
 from typing import cast
 from uuid import UUID
 
+from prefect import get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
-from rebalance.core.progress import EtaClock, describe
+from rebalance.core.progress import EtaClock, describe, resumed_line
 from rebalance.core.samplers.base import TrainingProgress
 
 
@@ -24,6 +25,8 @@ class PrefectProgress:
     def __call__(self, stats: TrainingProgress) -> None:
         if self.first_epoch is None:
             self.first_epoch = stats.epoch - 1
+            if line := resumed_line(stats):  # a retried fit: say where it picked up
+                get_run_logger().info(line)
         now = time.perf_counter()
         final = stats.epoch == stats.epochs
         if self.artifact is not None and not final and now - self.last_write < self.every_seconds:

@@ -15,7 +15,7 @@ from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import ValidationContext, prepare
 from rebalance.core.validation.gate import CandidateResult
 from rebalance.core.validation.holdout import HoldoutScores, score_holdout
-from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
+from rebalance.data_contracts.synthetic_contract import NULL_TOLERANCE, evaluate_with_contract
 from rebalance.tasks.io import artifact_key
 from rebalance.tasks.stages import STAGE_OPTIONS
 
@@ -46,9 +46,13 @@ def prepare_validation(
 
 @task(name="validate-synthetic", **STAGE_OPTIONS)
 def validate(
-    context: ValidationContext, method: str, synthetic: pd.DataFrame | None
+    context: ValidationContext,
+    method: str,
+    synthetic: pd.DataFrame | None,
+    null_tolerance: float = NULL_TOLERANCE,
 ) -> CandidateResult:
-    result = evaluate_with_contract(context, method, synthetic, method_traits(method).generative)
+    generative = method_traits(method).generative
+    result = evaluate_with_contract(context, method, synthetic, generative, null_tolerance)
     failures = result.failures()
     get_run_logger().info(
         "%s: %s %.3f, %d check(s), %d failed%s",

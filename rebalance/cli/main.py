@@ -9,7 +9,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from rebalance.core.config import RebalanceConfig, load_config
-from rebalance.core.errors import RebalanceError, SpecError
+from rebalance.core.errors import GateError, RebalanceError, SpecError
+from rebalance.core.timing import describe_seconds
 
 if TYPE_CHECKING:  # pandas stays unimported until a command needs it
     from rebalance.core.publication import RunSummary
@@ -144,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return _run(_apply_options(config, args))
     except RebalanceError as exc:
+        if isinstance(exc, GateError) and exc.seconds:  # refused runs report their times too
+            print(
+                f"{exc.dataset}: nothing published; seconds per stage: "
+                f"{describe_seconds(exc.seconds)}"
+            )
         print(f"rebalance: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -193,7 +199,7 @@ def _run(config: RebalanceConfig) -> int:
     from rebalance.core.storage import check_output_root
     from rebalance.flows.rebalance_flow import rebalance
 
-    quiet_domain_tracebacks()
+    quiet_domain_tracebacks(console=True)  # the error line below is printed once
     # the output folder's faults fail before Prefect starts; the flow checks free space too
     check_output_root(config.output.root, config.dataset.name, input_bytes=0)
     summary = rebalance(config)
@@ -215,6 +221,8 @@ def _run(config: RebalanceConfig) -> int:
     if summary.quarantine_path:
         print(f"  {summary.quarantined_rows} row(s) quarantined: {summary.quarantine_path}")
     _print_outcome(summary)
+    if summary.seconds:
+        print(f"  seconds per stage: {describe_seconds(summary.seconds)}")
     return 0
 
 

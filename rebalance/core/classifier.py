@@ -18,13 +18,12 @@ real ``split=holdout``, and keep the model and its metrics beside the version.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from rebalance.core.config import ClassifierConfig
 from rebalance.core.downstream import DownstreamModel, build_pipeline, out_of_fold_threshold
@@ -37,7 +36,7 @@ from rebalance.core.publish import (
     replace_folder,
 )
 from rebalance.core.serialize import to_json
-from rebalance.core.training_rows import TrainingRows, choose_training_rows
+from rebalance.core.training_rows import selection_rows_of, training_rows_for, validation_record
 from rebalance.core.validation.utility import (
     UTILITY_METRICS,
     minority_classes,
@@ -51,7 +50,6 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.")
 TRUSTED_TYPES = ("functools.partial",)
 RULE_FILE = "model.json"
 METRICS_FILE = "metrics.json"
-VALIDATION_FILE = "_validation.json"  # written beside a validated version
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def train_on_version(
         config, source = classifier_of_manifest(manifest)
     seed = int(manifest.get("seed", 0)) if seed is None else seed
     train = pd.read_parquet(folder / "split=train")
-    model = fit_model(train, manifest, config, seed, str(folder), _selection_rows(folder))
+    model = fit_model(train, manifest, config, seed, str(folder), selection_rows_of(folder))
     if (folder / "split=holdout").is_dir():
         holdout = pd.read_parquet(folder / "split=holdout")  # as any reader gets it
         scores = _holdout_metrics(model, holdout, manifest)
@@ -108,8 +106,11 @@ def train_on_version(
         "seed": seed,
         "target": manifest["target"],
         **scores,
-        "train_rows": len(train),
-        "synthetic_train_rows": _synthetic_rows(train),
+        "published_train_rows": len(train),
+        "train_rows": model.training_rows.fitted_rows if model.training_rows else len(train),
+        "synthetic_train_rows": model.training_rows.fitted_synthetic_rows
+        if model.training_rows
+        else _synthetic_rows(train),
         "trained_on": model.training_rows.as_dict() if model.training_rows else None,
     }
     target_dir = classifier_dir(root, dataset, version)
@@ -142,57 +143,27 @@ def fit_model(
         )
     pipeline = build_pipeline(features, types, config, seed)
     y = train[target].astype(str).to_numpy()
-    minority = minority_classes(manifest["class_counts_before"], [])[0] if _binary(y) else None
-    if minority is not None and minority not in set(y):
+    # counts of the classes split=train holds (a synthetic_only export may leave a class out)
+    present = {k: v for k, v in manifest["class_counts_before"].items() if k in set(y)}
+    minority = minority_classes(present, [])[0] if _binary(y) and len(present) == 2 else None
+    if _binary(y) and minority is None:
         raise PublishError(
-            f"{source}: expected the minority class {minority!r} of the manifest's class counts "
-            f"in split=train column {target!r}, found classes {sorted(set(y))}"
+            f"{source}: expected the classes of split=train column {target!r} in the manifest's "
+            f"class counts {sorted(manifest['class_counts_before'])}, found {sorted(set(y))}"
         )
-    rows = _training_rows(pipeline, train, minority, manifest, config, seed, selection_rows)
+    synthetic = _synthetic_mask(train)
+    rows = training_rows_for(
+        pipeline, train, minority, synthetic, manifest, config.training_rows, seed, selection_rows
+    )
     if not rows.synthetic:
-        train, y = train[~_synthetic_mask(train)], y[~_synthetic_mask(train)]
+        train, y, synthetic = train[~synthetic], y[~synthetic], synthetic[~synthetic]
+    rows = replace(rows, fitted_rows=len(train), fitted_synthetic_rows=int(synthetic.sum()))
     threshold = None
     if minority is not None:
-        real = ~_synthetic_mask(train)
-        threshold = out_of_fold_threshold(pipeline, train, y, minority, real, seed)
+        threshold = out_of_fold_threshold(pipeline, train, y, minority, ~synthetic, seed)
     pipeline.fit(train, y)
     classes = [str(c) for c in pipeline.classes_]
     return DownstreamModel(pipeline, features, classes, minority, threshold, source, rows)
-
-
-def _training_rows(
-    pipeline: Pipeline,
-    train: pd.DataFrame,
-    minority: str | None,
-    manifest: dict[str, Any],
-    config: ClassifierConfig,
-    seed: int,
-    selection_rows: int | None,
-) -> TrainingRows:
-    synthetic = _synthetic_mask(train)
-    if not synthetic.any():
-        return TrainingRows(False, "every published row: the version has no synthetic rows")
-    if synthetic.all():
-        return TrainingRows(True, "every published row: the version has synthetic rows only")
-    if config.training_rows == "published":
-        return TrainingRows(True, "every published row (validation.classifier.training_rows)")
-    if minority is None:
-        return TrainingRows(True, "every published row: no threshold to tune (several classes)")
-    target = manifest["target"]
-    return choose_training_rows(
-        pipeline, train, target, minority, synthetic, manifest, seed, selection_rows
-    )
-
-
-def _validation_record(folder: Path) -> dict[str, Any]:
-    path = folder / VALIDATION_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _selection_rows(folder: Path) -> int | None:
-    """The selection row count in the version's ``_validation.json`` (None without one)."""
-    rows = (_validation_record(folder).get("selection") or {}).get("selection_rows")
-    return int(rows) if rows is not None else None
 
 
 def _no_holdout(model: DownstreamModel, folder: Path) -> dict[str, Any]:
@@ -208,7 +179,7 @@ def _no_holdout(model: DownstreamModel, folder: Path) -> dict[str, Any]:
         "holdout_rows": 0,
         "holdout_note": "a synthetic_only version has no real holdout split; the run's own "
         "holdout scores (trained on the synthetic rows) are under run_holdout",
-        "run_holdout": _validation_record(folder).get("holdout"),
+        "run_holdout": validation_record(folder).get("holdout"),
     }
 
 

@@ -91,7 +91,7 @@ class _Defects:
 
 def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
     """Type every column of ``raw`` and move defective rows to quarantine."""
-    frame = raw.frame.reset_index(drop=True)
+    frame = _with_missing_tokens(raw.frame.reset_index(drop=True), spec, raw)
     defects = _Defects(len(frame))
     typed: dict[str, pd.Series] = {}
     types: dict[str, ColumnType] = {}
@@ -135,6 +135,35 @@ def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
         fingerprint=raw.fingerprint,
         notes=notes,
     )
+
+
+def _with_missing_tokens(frame: pd.DataFrame, spec: DatasetSpec, raw: RawTable) -> pd.DataFrame:
+    """``dataset.missing_values_by_column``: those tokens become missing in the named columns
+    only (a 0 that codes "unknown" in one column stays a 0, or a class, everywhere else)."""
+    if not spec.missing_values_by_column:
+        return frame
+    out = frame.copy()
+    for name, tokens in spec.missing_values_by_column.items():
+        if name not in out.columns:
+            raise InputError(
+                raw.path,
+                f"missing_values_by_column names column {name!r}, which the data does not "
+                f"have (found {list(out.columns)})",
+                column=name,
+            )
+        column = out[name]
+        hit = column.astype(object).where(column.notna()).astype(str).isin(tokens)
+        if not raw.text_source and pd.api.types.is_numeric_dtype(column.dtype):
+            numbers = pd.to_numeric(pd.Series(tokens, dtype=object), errors="coerce").dropna()
+            hit |= column.isin(numbers.tolist())  # a Parquet 0.0 matches the token "0"
+        if not hit.any():
+            continue
+        if pd.api.types.is_integer_dtype(column.dtype):  # stays integer with gaps
+            column = column.astype("Int64")
+        elif pd.api.types.is_bool_dtype(column.dtype):
+            column = column.astype("boolean")
+        out[name] = column.mask(hit.to_numpy())
+    return out
 
 
 def _infer(column: pd.Series, text_source: bool) -> ColumnType:

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (
@@ -31,14 +30,21 @@ from pydantic import (
     Field,
     ValidationError,
     field_serializer,
-    field_validator,
     model_validator,
 )
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from rebalance.core.errors import SpecError
-from rebalance.core.options import AUTO_METHODS, DEFAULT_FALLBACKS, OPTIONS, Method, describe
+from rebalance.core.gate_config import ClassifierConfig as ClassifierConfig
+from rebalance.core.gate_config import GateThresholds as GateThresholds
+from rebalance.core.gate_config import ValidationConfig as ValidationConfig
+from rebalance.core.gate_config import check_holdout
+from rebalance.core.input_spec import ColumnType as ColumnType
+from rebalance.core.input_spec import ContractConfig as ContractConfig
+from rebalance.core.input_spec import CsvOptions as CsvOptions
+from rebalance.core.input_spec import DatasetSpec as DatasetSpec
+from rebalance.core.options import AUTO_METHODS, OPTIONS, describe, unused_options
 from rebalance.core.options import BalanceConfig as BalanceConfig
 from rebalance.core.options import NamedStrategy as NamedStrategy
 from rebalance.core.options import SamplingStrategy as SamplingStrategy
@@ -46,179 +52,9 @@ from rebalance.core.redaction import redact_url
 from rebalance.core.release import Release as Release
 from rebalance.core.release import check_release
 
-ColumnType = Literal["continuous", "categorical", "integer", "boolean", "datetime"]
-
-DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CsvOptions(_Strict):
-    """How to parse a delimited text file."""
-
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    quote_char: str | None = Field('"', description="None disables quoting")
-    header: bool = Field(True, description="first line holds the column names")
-    column_names: list[str] | None = Field(None, description="names when there is no header")
-    skip_rows: int = Field(0, ge=0, description="lines to skip before the header or data")
-    na_values: list[str] = Field(default_factory=lambda: ["", "NA", "NaN", "nan", "null"])
-    trim_whitespace: bool = Field(True, description="strip spaces around every field")
-    encoding: str = "utf-8"
-
-    @model_validator(mode="after")
-    def _names_when_headerless(self) -> CsvOptions:
-        if not self.header and not self.column_names:
-            raise ValueError("csv.header is false, so csv.column_names must list the columns")
-        return self
-
-
-class DatasetSpec(_Strict):
-    """What the data is: location, format, target and column types."""
-
-    name: str = Field(description="dataset name; becomes a folder under the output root")
-    path: str = Field(description="local path or fsspec URL of a CSV or Parquet file")
-    format: Literal["auto", "csv", "parquet"] = "auto"
-    csv: CsvOptions = Field(default_factory=CsvOptions)
-    target: str
-    columns: dict[str, ColumnType] = Field(default_factory=dict)
-    domains: dict[str, list[str]] = Field(
-        default_factory=dict, description="allowed values of categorical columns"
-    )
-    drop: list[str] = Field(default_factory=list, description="columns to drop (ids)")
-
-    # JSON (metadata, Prefect's stored flow-run parameters) never shows a URL's password
-    @field_serializer("path", when_used="json")
-    def _path_without_secrets(self, path: str) -> str:
-        return redact_url(path)
-
-    @field_validator("name")
-    @classmethod
-    def _safe_name(cls, name: str) -> str:
-        if not DATASET_NAME.match(name) or ".." in name:
-            raise ValueError(
-                f"expected letters, digits, '.', '_' or '-' (no '..', no '/'), found {name!r}"
-            )
-        return name
-
-    @model_validator(mode="after")
-    def _target_is_kept(self) -> DatasetSpec:
-        if self.target in self.drop:
-            raise ValueError(f"target column {self.target!r} is also listed in drop")
-        for column in self.domains:
-            declared = self.columns.get(column, "categorical")
-            if declared not in ("categorical", "boolean"):
-                raise ValueError(f"domain given for column {column!r} declared {declared}")
-        return self
-
-    @property
-    def resolved_format(self) -> Literal["csv", "parquet"]:
-        if self.format != "auto":
-            return self.format
-        lowered = self.path.lower()
-        return "parquet" if lowered.endswith((".parquet", ".pq")) else "csv"
-
-
-class ContractConfig(_Strict):
-    """Input data contract thresholds."""
-
-    max_quarantine_share: float = Field(0.05, ge=0.0, le=1.0)
-
-
-class ClassifierConfig(_Strict):
-    """The downstream classifier the utility check trains (scikit-learn)."""
-
-    name: Literal["hist_gradient_boosting", "random_forest", "logistic_regression"] = (
-        "hist_gradient_boosting"
-    )
-    params: dict[str, Any] = Field(default_factory=dict, description="estimator keyword args")
-    training_rows: Literal["compare", "published"] = Field(
-        "compare",
-        description="train-classifier: compare fits the model with and without the synthetic "
-        "rows and keeps the higher tuned minority F1 on the selection rows (train rows no "
-        "sampler saw); published: always every published train row",
-    )
-
-
-class GateThresholds(_Strict):
-    """Pass marks of the synthetic-sample gate. Defaults and how they were chosen: README,
-    "Validation gate"."""
-
-    min_ks_complement: float = Field(0.70, ge=0, le=1, description="mean over numeric columns")
-    min_tv_complement: float = Field(0.70, ge=0, le=1, description="mean over categories")
-    min_correlation_similarity: float = Field(0.80, ge=0, le=1)
-    min_contingency_similarity: float = Field(0.50, ge=0, le=1)
-    max_detection_auc: float = Field(0.98, ge=0.5, le=1)
-    max_exact_copy_share: float = Field(0.10, ge=0, le=1)
-    min_dcr_ratio: float = Field(
-        0.3, ge=0, description="median distance to train, synthetic over real holdout rows"
-    )
-    max_closer_than_holdout_share: float = Field(
-        0.15, ge=0, le=1, description="memorization: unseen real rows score about 0.05"
-    )
-    calibrate: bool = Field(
-        True,
-        description="scale each fidelity threshold by the similarity two real samples of the "
-        "class, of the same sizes, reach (small classes are judged as such)",
-    )
-    min_utility_gain: float = Field(
-        0.0, ge=-1, le=1, description="minority F1 gain over training on real rows only"
-    )
-    min_gain_probability: float = Field(
-        0.8,
-        ge=0,
-        le=1,
-        description="share of bootstrap resamples of the selection rows on which a candidate's "
-        "minority F1 must beat the real-only model's",
-    )
-    beat_threshold_tuning: bool = Field(
-        False, description="also require the F1 of the real-only model with a tuned threshold"
-    )
-    max_tstr_f1_loss: float = Field(
-        0.05,
-        ge=0,
-        le=1,
-        description="synthetic_only release: how much lower the minority F1 of a classifier "
-        "trained on the synthetic rows alone (TSTR) may be than the real-only model's, on the "
-        "real selection rows",
-    )
-
-
-class ValidationConfig(_Strict):
-    """The synthetic-sample validation stage and the gate in front of publishing."""
-
-    enabled: bool = True
-    release: Release = Field(
-        "augmented",
-        description="augmented: synthetic rows are published beside the real train rows, so "
-        "closeness to real rows is reported, not gating (memorisation by a generative model "
-        "still gates); synthetic_only: only synthetic rows of every class are published, for "
-        "sharing, so privacy gates and utility is train-synthetic-test-real (TSTR)",
-    )
-    selection_fraction: float = Field(
-        0.25,
-        ge=0.1,
-        le=0.5,
-        description="share of the train rows (per class) held aside to choose between "
-        "candidates; samplers fit on the rest, and the holdout is scored only for the report",
-    )
-    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
-    thresholds: GateThresholds = Field(default_factory=GateThresholds)
-    on_failure: Literal["fail", "publish_real_only", "fallback"] = "fail"
-    fallback_methods: list[Method] = Field(
-        default_factory=lambda: list(DEFAULT_FALLBACKS),
-        description="tried in order under on_failure: fallback",
-    )
-    max_rows: int = Field(
-        5000, ge=100, description="rows per class used by fidelity and privacy metrics"
-    )
-    cv_folds: int = Field(3, ge=2, le=10)
-
-    @model_validator(mode="after")
-    def _release_fits_policy(self) -> ValidationConfig:
-        check_release(self)
-        return self
 
 
 class ScheduleConfig(_Strict):
@@ -263,6 +99,12 @@ class RebalanceConfig(_Strict):
         check_holdout(self.validation, self.balance.holdout_fraction)
         return self
 
+    @model_validator(mode="after")
+    def _every_option_is_used(self) -> RebalanceConfig:
+        # checked when a spec is loaded; a CLI --method that moves params aside is not refused
+        unused_options(self.balance, self.candidate_methods())
+        return self
+
     def candidate_methods(self) -> list[str]:
         """Methods the run fits: the configured one (all four for auto), the utility
         references (none, random, smote), and the fallbacks when the policy is fallback."""
@@ -286,6 +128,9 @@ class RebalanceConfig(_Strict):
     def content_hash(self) -> str:
         """Hash of every setting that changes the published rows (not where files live).
         Options count as each candidate method sees them, so equivalent specs hash alike."""
+        # training_rows only steers the train-classifier stage; the TSTR mark only gates
+        # synthetic_only releases
+        thresholds = {"max_tstr_f1_loss"} if self.validation.release == "augmented" else set()
         payload = self.model_dump(
             mode="json",
             exclude={
@@ -293,6 +138,7 @@ class RebalanceConfig(_Strict):
                 "schedule": True,
                 "dataset": {"path"},
                 "balance": {"params", "method_params"},
+                "validation": {"classifier": {"training_rows"}, "thresholds": thresholds},
             },
         )
         payload["balance"]["options"] = {
@@ -321,7 +167,7 @@ class RebalanceConfig(_Strict):
             if "params" not in changes:
                 merged.pop("params", None)
         changed = self.model_copy(update={"balance": _validated(BalanceConfig, merged, "balance")})
-        return _cross_checked(changed, "balance")
+        return _without_unused_options(_cross_checked(changed, "balance"))
 
     def with_release(self, release: str | None) -> RebalanceConfig:
         """A copy with ``validation.release`` replaced (None: unchanged), checked against the
@@ -343,14 +189,19 @@ def _cross_checked(config: RebalanceConfig, where: str) -> RebalanceConfig:
     return config
 
 
-def check_holdout(validation: ValidationConfig, holdout_fraction: float) -> None:
-    """The gate's choice is scored once on the holdout: a zero fraction leaves it empty."""
-    if validation.enabled and holdout_fraction == 0:
-        raise ValueError(
-            "balance.holdout_fraction: expected > 0 while validation.enabled is true (the "
-            "published rows are scored on the holdout), found 0; set validation.enabled: false "
-            "to publish without a holdout"
-        )
+def _without_unused_options(config: RebalanceConfig) -> RebalanceConfig:
+    """An override of the method (``--method``) may leave options of a method the run no
+    longer fits: they are dropped, not refused (a spec that names them is refused at load;
+    Prefect validates the config again as a flow parameter)."""
+    candidates = config.candidate_methods()
+    balance = config.balance
+    unused = {m: None for m in OPTIONS if m not in candidates and balance.options(m) is not None}
+    if not unused:
+        return config
+    method_params = balance.method_params.model_copy(update=unused)
+    return config.model_copy(
+        update={"balance": balance.model_copy(update={"method_params": method_params})}
+    )
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -385,10 +236,7 @@ def load_config(path: str | Path, *, input_path: str | None = None) -> Rebalance
         text = spec_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"{spec_path}: cannot read spec file ({exc.strerror})") from None
-    try:
-        raw = json.loads(text) if spec_path.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{spec_path}: not valid YAML/JSON ({exc})") from None
+    raw = _parsed(text, spec_path)
     if not isinstance(raw, dict) or "dataset" not in raw:
         found = type(raw).__name__ if not isinstance(raw, dict) else sorted(raw)
         raise SpecError(f"{spec_path}: expected a mapping with a 'dataset' section, found {found}")
@@ -402,6 +250,26 @@ def load_config(path: str | Path, *, input_path: str | None = None) -> Rebalance
         raw = {**raw, "dataset": dataset}
     config: RebalanceConfig = _validated(RebalanceConfig, raw, str(spec_path))
     return config
+
+
+def _parsed(text: str, spec_path: Path) -> Any:
+    """The spec file's data; a syntax error is one line naming the file, line and column."""
+    where: tuple[int, int] | None = None
+    try:
+        return json.loads(text) if spec_path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        where, problem = (exc.lineno, exc.colno), exc.msg
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            where = (mark.line + 1, mark.column + 1)
+        problem = " ".join(filter(None, (exc.context, exc.problem)))
+    except yaml.YAMLError as exc:
+        problem = str(exc)
+    at = f" at line {where[0]}, column {where[1]}" if where else ""
+    problem = " ".join(problem.split())  # YAML's text spans lines
+    kind = "JSON" if spec_path.suffix == ".json" else "YAML"
+    raise SpecError(f"{spec_path}: expected valid {kind}, found a syntax error{at}: {problem}")
 
 
 def resolve_data_path(data_path: str, base: Path) -> str:

@@ -8,8 +8,11 @@ quarantine the ones that do not parse instead of failing the whole read.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
+import lzma
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -51,9 +54,17 @@ def read_bytes(path: str) -> bytes:
         raise InputError(path, f"expected a readable file, found access refused ({exc})") from None
     except ImportError as exc:
         raise missing_backend(path, exc) from None
+    except (gzip.BadGzipFile, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt, not remote
+        raise InputError(
+            path, f"expected valid compressed data, found {type(exc).__name__}: {exc}"
+        ) from None
     except OSError as exc:
         raise SourceUnreachableError(
             path, f"expected a reachable location, found {type(exc).__name__}: {exc}"
+        ) from None
+    except Exception as exc:  # a backend's own error (HTTP 403, ...): its text may hold the URL
+        raise InputError(
+            path, f"expected a readable location, found {type(exc).__name__}: {exc}"
         ) from None
     return data
 
@@ -109,7 +120,7 @@ def _check_columns(frame: pd.DataFrame, spec: DatasetSpec) -> None:
             f"expected target column {spec.target!r}, found columns {list(frame.columns)}",
             column=spec.target,
         )
-    for column in [*spec.columns, *spec.drop, *spec.domains]:
+    for column in [*spec.columns, *spec.drop, *spec.domains, *spec.missing_values_by_column]:
         if column not in present:
             raise InputError(
                 spec.path,
@@ -186,9 +197,40 @@ def _parse_csv(data: bytes, path: str, options: CsvOptions) -> pd.DataFrame:
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+        ragged = _first_ragged_row(data, options, skip, len(names))
+        if ragged is not None:
+            line, found, text = ragged
+            raise InputError(
+                path,
+                f"expected {len(names)} delimited columns on every row, found {found} on "
+                f"line {line}: {text!r}",
+            ) from None
         raise InputError(path, f"expected {len(names)} delimited columns, {exc}") from None
     columns = {name: _decode_column(table.column(name), path, name, options) for name in names}
     return pa.table(columns).to_pandas()
+
+
+def _first_ragged_row(
+    data: bytes, options: CsvOptions, skip: int, width: int
+) -> tuple[int, int, str] | None:
+    """``(line, fields, text)`` of the first data row whose field count is not ``width``; the
+    line is the file's, counted from 1 (error path only, so a Python loop is fine)."""
+    try:
+        text = data.decode(options.encoding, errors="replace")
+    except LookupError:
+        return None
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=options.delimiter,
+        quotechar=options.quote_char or '"',
+        quoting=csv.QUOTE_MINIMAL if options.quote_char else csv.QUOTE_NONE,
+    )
+    ended = 0  # the line the previous row ended on (a quoted field may span lines)
+    for index, row in enumerate(reader):
+        began, ended = ended + 1, reader.line_num
+        if index >= skip and row and len(row) != width:
+            return began, len(row), options.delimiter.join(row)[:80]
+    return None
 
 
 def _decode_column(

@@ -253,14 +253,32 @@ class BalanceConfig(_Strict):
         return dict(self.options(method) or {})
 
 
+def unused_options(balance: BalanceConfig, candidates: list[str]) -> None:
+    """Options of a method the run never fits would be silently ignored: refuse them."""
+    for method in OPTIONS:
+        if balance._own(method) is None or method in candidates:
+            continue
+        raise PydanticCustomError(
+            "options_unused",
+            "balance.method_params.{method}: expected options of a method this run fits "
+            "({candidates}), found options of '{method}', which it never fits (balance.method "
+            "is '{configured}'); remove them, or set balance.method: {method} or auto, or list "
+            "{method} in validation.fallback_methods (on_failure: fallback)",
+            {"method": method, "candidates": ", ".join(candidates), "configured": balance.method},
+        )
+
+
 def describe(exc: ValidationError, prefix: str = "") -> str:
     """One line: ``key.path: message`` per error, the union's method tag left out of paths."""
     parts = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         path = ".".join(p for i, p in enumerate(loc) if not _is_tag(loc, i))
-        where = ".".join(filter(None, (prefix, path))) or "(top level)"
-        parts.append(f"{where}: {err['msg']}")
+        where = ".".join(filter(None, (prefix, path)))
+        if not where and err["type"] == "options_unused":  # a check across sections: it names
+            parts.append(err["msg"])  # its own keys
+            continue
+        parts.append(f"{where or '(top level)'}: {err['msg']}")
     return "; ".join(parts)
 
 

@@ -16,6 +16,16 @@ def describe(stats: TrainingProgress, seconds_left: float) -> str:
     return f"epoch {stats.epoch}/{stats.epochs}{losses}{score}  ~{_clock(seconds_left)} left"
 
 
+def resumed_line(stats: TrainingProgress) -> str | None:
+    """The line a resumed fit logs once (None: it started from scratch)."""
+    if stats.resumed_from is None:
+        return None
+    return (
+        f"training resumed from its checkpoint: epoch {stats.resumed_from} of {stats.epochs} "
+        "was done, so it goes on from there"
+    )
+
+
 class EtaClock:
     """Time left from the mean epoch time so far."""
 

@@ -131,20 +131,18 @@ def publish_version(
     try:
         counts = _write_version(staging, splits, metadata, extra_files or {})
         final.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            commit_rename(staging, final)
-        except OSError:
-            # Someone published the same content meanwhile: theirs is as good as ours.
-            if (final / MANIFEST).is_file():
-                shutil.rmtree(staging, ignore_errors=True)
-                move_latest(home, version)
-                return _result_from_manifest(final, version, reused=True)
-            raise
+        commit_rename(staging, final)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        # Someone published the same content meanwhile (and may have swept our staging
+        # folder as a leftover): theirs is as good as ours.
+        if isinstance(exc, OSError) and (final / MANIFEST).is_file():
+            move_latest(home, version)
+            return _result_from_manifest(final, version, reused=True)
         if is_permanent_fault(exc):  # a full disk, a read-only mount: name the folder
             raise fault_error(exc, home) from None
         raise
+    _sweep_version(staging_root, version)
     move_latest(home, version)
     return PublishResult(version=version, path=str(final), reused=False, row_counts=counts)
 
@@ -156,8 +154,9 @@ def commit_rename(staging: Path, final: Path) -> None:
 
 def move_latest(home: Path, version: str) -> None:
     tmp = home / f".latest-{uuid.uuid4().hex[:8]}"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    os.replace(tmp, home / "latest")
+    with storage_faults(home):
+        tmp.write_text(version + "\n", encoding="utf-8")
+        os.replace(tmp, home / "latest")
 
 
 def _write_version(
@@ -217,9 +216,9 @@ def write_refusal(root: str | Path, dataset: str, version: str, files: dict[str,
 
 def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
     """Fill a staging folder, then put it in place of ``final`` (all or nothing)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".{final.name}-{uuid.uuid4().hex[:8]}"
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
         fill(staging)
         if final.exists():
@@ -289,6 +288,13 @@ def _sweep_stale(staging_root: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
         except FileNotFoundError:
             continue
+
+
+def _sweep_version(staging_root: Path, version: str) -> None:
+    """Once ``version`` is in place, its staging folders left by killed runs are garbage (not
+    kept for the 6-hour sweep); a live writer of it finds the version and reuses it."""
+    for leftover in staging_root.glob(f"{version}-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def write_quarantine(root: str | Path, dataset: str, fingerprint: str, rows: pd.DataFrame) -> Path:

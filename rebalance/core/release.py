@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from rebalance.core.config import ValidationConfig
+    from rebalance.core.gate_config import ValidationConfig
 
 Release = Literal["augmented", "synthetic_only"]
 

@@ -17,7 +17,9 @@ so every published row is used.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,8 @@ from rebalance.core.downstream import out_of_fold_threshold
 from rebalance.core.split import selection_split
 from rebalance.core.validation.utility import predict_labels
 
+VALIDATION_FILE = "_validation.json"  # written beside a validated version
+
 
 @dataclass(frozen=True)
 class TrainingRows:
@@ -40,6 +44,8 @@ class TrainingRows:
     with_synthetic_f1: float | None = None
     real_only_f1: float | None = None
     selection_rows: int | None = None
+    fitted_rows: int = 0  # rows the final model learnt from (set once it is fitted)
+    fitted_synthetic_rows: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +55,47 @@ class TrainingRows:
             if self.with_synthetic_f1 is None
             else {"with_synthetic": self.with_synthetic_f1, "real_only": self.real_only_f1},
             "selection_rows": self.selection_rows,
+            "rows": self.fitted_rows,
+            "synthetic_rows": self.fitted_synthetic_rows,
         }
+
+
+def validation_record(folder: Path) -> dict[str, Any]:
+    """The version's ``_validation.json`` ({} when the run was not validated)."""
+    path = folder / VALIDATION_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def selection_rows_of(folder: Path) -> int | None:
+    """The selection row count in the version's ``_validation.json`` (None without one)."""
+    rows = (validation_record(folder).get("selection") or {}).get("selection_rows")
+    return int(rows) if rows is not None else None
+
+
+def training_rows_for(
+    pipeline: Pipeline,
+    train: pd.DataFrame,
+    minority: str | None,
+    synthetic: np.ndarray,
+    manifest: dict[str, Any],
+    setting: str,
+    seed: int,
+    selection_rows: int | None,
+) -> TrainingRows:
+    """Which of the published ``train`` rows (``synthetic``: their mask) the model learns
+    from; ``setting`` is ``validation.classifier.training_rows``."""
+    if not synthetic.any():
+        return TrainingRows(False, "every published row: the version has no synthetic rows")
+    if synthetic.all():
+        return TrainingRows(True, "every published row: the version has synthetic rows only")
+    if setting == "published":
+        return TrainingRows(True, "every published row (validation.classifier.training_rows)")
+    if minority is None:
+        return TrainingRows(True, "every published row: no threshold to tune (several classes)")
+    target = manifest["target"]
+    return choose_training_rows(
+        pipeline, train, target, minority, synthetic, manifest, seed, selection_rows
+    )
 
 
 def selection_of(manifest: dict[str, Any]) -> float | None:
@@ -77,7 +123,8 @@ def choose_training_rows(
     if fraction is None:
         return TrainingRows(True, "every published row: the run held no selection rows aside")
     real = train[~synthetic].reset_index(drop=True)
-    fit, selection = selection_split(real, target, fraction, seed)
+    run_seed = int(manifest.get("seed", seed))  # the run's draw, whatever seed the model gets
+    fit, selection = selection_split(real, target, fraction, run_seed)
     if expected_selection_rows is not None and len(selection) != expected_selection_rows:
         return TrainingRows(
             True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,6 +99,8 @@ def test_run_failure_is_one_clear_line_without_traceback(tmp_path: Path) -> None
     assert "Traceback" not in done.stdout + done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error:")]
     assert len(errors) == 1 and "at least 2 classes in target column 'y'" in errors[0]
+    # Prefect's task and flow lines no longer repeat it (they did three times)
+    assert done.stderr.count("at least 2 classes in target column 'y'") == 1
     assert not (tmp_path / "out" / "d" / "versions").exists()
 
 
@@ -121,6 +124,14 @@ def test_a_run_the_gate_refuses_is_one_line_and_publishes_nothing(tmp_path: Path
     errors = [line for line in done.stderr.splitlines() if line.startswith("rebalance: error")]
     assert len(errors) == 1 and "failed the publishing gate" in errors[0]
     assert "ks_complement[p]" in errors[0]
+    assert done.stderr.count("failed the publishing gate") == 1
     home = tmp_path / "out" / "d"
     assert not (home / "versions").exists()
     assert list((home / "refused").glob("*/_report.html"))
+    # a refused run reports its stage times too: on stdout and in its validation record
+    (timing,) = [line for line in done.stdout.splitlines() if "seconds per stage" in line]
+    assert timing.startswith("d: nothing published; seconds per stage: ingest ")
+    assert "fit:smote " in timing and "validate " in timing
+    (record,) = (home / "refused").glob("*/_validation.json")
+    seconds = json.loads(record.read_text(encoding="utf-8"))["seconds_per_stage"]
+    assert {"ingest", "fit:smote", "validate"} <= set(seconds)

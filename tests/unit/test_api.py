@@ -121,6 +121,17 @@ def test_without_validation_every_row_is_train() -> None:
     assert rows(real) == rows(original)
 
 
+@pytest.mark.parametrize("method", ["smote", "random", "gan"])
+def test_an_identifier_column_is_refused_alike_by_every_method(method: str) -> None:
+    frame = table().assign(ref=lambda f: [f"u{i:05d}" for i in range(len(f))])
+    # smote used to publish synthetic rows copying real ids; the gan refused (above 200 levels)
+    with pytest.raises(InputError) as info:
+        balance(frame, target="label", method=method, validate=False)  # refused before a fit
+    message = str(info.value)
+    assert message.startswith("<DataFrame>, column 'ref': expected a categorical column with ")
+    assert "found 200 distinct values in 200 rows" in message and "dataset.drop" in message
+
+
 def test_sampling_strategy_dict_with_any_label_type() -> None:
     frame = table().assign(label=lambda f: (f["label"] == "yes").astype(int))
     result = balance(

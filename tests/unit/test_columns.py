@@ -94,3 +94,39 @@ def test_quarantine_share_threshold(tmp_path: Path) -> None:
     check_quarantine_share(table, max_share=0.25)  # 1 of 4 is allowed
     with pytest.raises(QuarantineError, match=r"at most 10.0% .* found 1 of 4 \(25.0%\)"):
         check_quarantine_share(table, max_share=0.10)
+
+
+ZEROS = "x,z,y\n1.5,0,0\n2.5,3,1\n0,0,0\n4.5,2,1\n"  # y is the target: 0 is a class
+
+
+def test_a_global_missing_token_would_turn_a_zero_label_missing(tmp_path: Path) -> None:
+    table = typed(tmp_path, ZEROS, csv={"na_values": ["", "0"]})
+    assert len(table.quarantine) == 2  # the rows of class 0: their target became missing
+
+
+def test_missing_values_by_column_apply_to_the_named_columns_only(tmp_path: Path) -> None:
+    table = typed(tmp_path, ZEROS, missing_values_by_column={"z": ["0"]})
+    frame = table.frame
+    assert table.types == {"x": "continuous", "z": "integer", "y": "integer"}
+    assert len(table.quarantine) == 0
+    assert frame["y"].tolist() == [0, 1, 0, 1]  # the 0 label is still a class
+    assert frame["z"].isna().tolist() == [True, False, True, False]
+    assert frame["x"].tolist() == [1.5, 2.5, 0.0, 4.5]  # 0 in an unnamed column stays 0
+
+
+def test_missing_values_by_column_match_parquet_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"x": [1.5, 0.0, 2.0], "z": [0, 3, 0], "y": [0, 1, 0]}).to_parquet(path)
+    spec = DatasetSpec.model_validate(
+        {
+            "name": "t",
+            "path": str(path),
+            "target": "y",
+            "missing_values_by_column": {"x": ["0"], "z": ["0"]},
+        }
+    )
+    table = type_table(read_raw(spec), spec)
+    assert table.types["z"] == "integer" and str(table.frame["z"].dtype) == "Int64"
+    assert table.frame["z"].isna().tolist() == [True, False, True]
+    assert table.frame["x"].isna().tolist() == [False, True, False]  # 0.0 matches "0"
+    assert table.frame["y"].tolist() == [0, 1, 0]

@@ -57,7 +57,7 @@ def test_json_specs_are_accepted(tmp_path: Path) -> None:
             "holdout_fraction",
         ),
         ("just a string\n", "expected a mapping with a 'dataset' section"),
-        ("dataset: [unclosed\n", "not valid YAML"),
+        ("dataset: [unclosed\n", "expected valid YAML"),
     ],
 )
 def test_invalid_specs_name_the_problem(tmp_path: Path, text: str, fragment: str) -> None:
@@ -65,6 +65,25 @@ def test_invalid_specs_name_the_problem(tmp_path: Path, text: str, fragment: str
         load_config(write(tmp_path, text))
     assert fragment in str(info.value)
     assert str(tmp_path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("s.yaml", "dataset: {name: d, path: x.csv\n  target: y\nbalance: [\n", "line 2, column 9"),
+        ("s.json", '{"dataset": {"name": "d",\n "path" "x.csv"}}', "line 2, column 9"),
+    ],
+)
+def test_a_syntax_error_is_one_line_naming_file_line_and_column(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    spec = write(tmp_path, text, name)
+    with pytest.raises(SpecError) as info:
+        load_config(spec)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{spec}: expected valid ")
+    assert f"found a syntax error at {where}: " in message
+    assert "<unicode string>" not in message and "^" not in message  # no YAML excerpt
 
 
 def test_missing_spec_file_is_a_spec_error(tmp_path: Path) -> None:
@@ -158,6 +177,52 @@ def test_method_options_are_typed_and_feed_the_samplers(tmp_path: Path) -> None:
     assert balance.params_for("smote") == {"k_neighbors": 3}
     assert balance.params_for("random") == {}
     assert balance.params_for("none") == {}
+
+
+@pytest.mark.parametrize(
+    ("sections", "unused"),
+    [
+        ("balance: {method: smote, method_params: {gan: {epochs: 5}}}\n", "gan"),
+        (
+            "balance: {method: smote, method_params: {random: {}}}\nvalidation: {enabled: false}\n",
+            "random",
+        ),
+    ],
+)
+def test_options_of_a_method_no_candidate_fits_are_refused_naming_the_key(
+    tmp_path: Path, sections: str, unused: str
+) -> None:
+    spec = write(tmp_path, SPEC_HEAD + sections)
+    with pytest.raises(SpecError) as info:
+        load_config(spec)
+    message = str(info.value)
+    assert message.startswith(f"{spec}: balance.method_params.{unused}: expected options of a ")
+    assert "\n" not in message and "(top level)" not in message
+
+
+def test_options_of_fallbacks_and_references_are_used(tmp_path: Path) -> None:
+    fallback = (
+        "balance: {method: smote, method_params: {gan: {epochs: 5}}}\n"
+        "validation: {on_failure: fallback, fallback_methods: [gan, none]}\n"
+    )
+    config = load_config(write(tmp_path, SPEC_HEAD + fallback))
+    assert config.balance.params_for("gan")["epochs"] == 5
+    # validation fits random and smote as references, so their options are used
+    reference = "balance: {method: gan, method_params: {smote: {k_neighbors: 2}, random: {}}}\n"
+    assert load_config(write(tmp_path, SPEC_HEAD + reference, "r.yaml")).balance.method == "gan"
+
+
+def test_a_method_override_drops_options_it_leaves_unused_instead_of_refusing(
+    tmp_path: Path,
+) -> None:
+    spec = write(tmp_path, SPEC_HEAD + "balance: {method: gan, params: {epochs: 5}}\n")
+    loaded = load_config(spec)
+    smote = loaded.with_overrides(method="smote")  # rebalance run --method smote
+    assert smote.balance.method == "smote" and smote.balance.method_params.gan is None
+    # Prefect validates the config again as a flow parameter: it must still be valid
+    assert RebalanceConfig.model_validate(smote.model_dump()) == smote
+    auto = loaded.with_overrides(method="auto")  # the GAN is a candidate: its options stay
+    assert auto.balance.params_for("gan")["epochs"] == 5
 
 
 def test_for_method_gives_each_candidate_its_own_options() -> None:

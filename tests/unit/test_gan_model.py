@@ -174,3 +174,56 @@ def test_bad_options_are_named() -> None:
         GanConfig.from_params({"epoch": 3})
     with pytest.raises(GanConfigError, match="sample_dtype"):
         GanConfig(sample_dtype="float16")
+
+
+def test_a_resumed_fit_says_so_in_its_progress_and_summary(tmp_path: Path) -> None:
+    from rebalance.core.progress import resumed_line
+    from rebalance.core.samplers.base import TrainingProgress
+    from rebalance.gan.sampler import GanOversampler
+    from tests.support import mixed_frame
+
+    settings = {
+        "epochs": 4, "checkpoint_every": 2, "eval_every": 0, "batch_size": 50, "pac": 10,
+        "generator_dims": (32,), "critic_dims": (32,), "embedding_dim": 16, "rejection": False,
+    }  # fmt: skip
+
+    def crash(progress: TrainingProgress) -> None:
+        if progress.epoch == 3:  # after the checkpoint of epoch 2
+            raise MemoryError("out of memory")
+
+    with pytest.raises(MemoryError):
+        GanOversampler(**settings).fit(
+            mixed_frame(), "label", TYPES, work_dir=str(tmp_path), progress=[crash]
+        )
+    heard: list[TrainingProgress] = []
+    retried = GanOversampler(**settings)  # the task's retry: same data, same settings
+    retried.fit(mixed_frame(), "label", TYPES, work_dir=str(tmp_path), progress=[heard.append])
+    assert [p.epoch for p in heard] == [3, 4]
+    assert resumed_line(heard[0]) == (
+        "training resumed from its checkpoint: epoch 2 of 4 was done, so it goes on from there"
+    )
+    assert resumed_line(TrainingProgress(epoch=1, epochs=4)) is None
+    summary = retried.training_summary() or ""
+    assert summary.startswith("GAN trained 4 epoch(s) (resumed from the checkpoint after epoch 2)")
+
+
+def test_a_resumed_fit_logs_one_line_in_the_run_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+    import uuid
+
+    from rebalance.core.progress import resumed_line
+    from rebalance.core.samplers.base import TrainingProgress
+    from rebalance.tasks import progress as task_progress
+
+    lines: list[str] = []
+    logger = logging.getLogger("fit-sampler-run")  # stands in for the task run's logger
+    monkeypatch.setattr(logger, "info", lambda message, *args: lines.append(message % args))
+    monkeypatch.setattr(task_progress, "get_run_logger", lambda: logger)
+    monkeypatch.setattr(task_progress, "create_progress_artifact", lambda *a, **k: uuid.uuid4())
+    monkeypatch.setattr(task_progress, "update_progress_artifact", lambda *a, **k: None)
+    epochs = [TrainingProgress(epoch=e, epochs=4, resumed_from=2) for e in (3, 4)]
+    listener = task_progress.PrefectProgress("toy-training")
+    for progress in epochs:
+        listener(progress)
+    task_progress.PrefectProgress("toy-training")(TrainingProgress(epoch=1, epochs=4))
+    assert lines == [resumed_line(epochs[0])]  # once, and only for the resumed fit

@@ -92,6 +92,15 @@ def test_identifier_like_columns_are_refused_by_name() -> None:
         TabularTransformer(GanConfig(max_categories=50)).fit(frame, {"customer_id": "categorical"})
 
 
+def test_the_gan_refuses_identifiers_by_the_shared_rule_within_max_categories() -> None:
+    from rebalance.core.identifiers import identifier_problem
+
+    ids = pd.Series([f"id{i}" for i in range(100)], dtype="str")  # fewer than max_categories
+    with pytest.raises(ColumnTooWideError) as info:
+        TabularTransformer(GanConfig()).fit(pd.DataFrame({"ref": ids}), {"ref": "categorical"})
+    assert str(info.value) == f"column 'ref': {identifier_problem(ids)}"  # the contract's text
+
+
 def test_state_is_plain_json() -> None:
     import json
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import fsspec
@@ -9,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from rebalance.core.config import CsvOptions, DatasetSpec
-from rebalance.core.errors import InputError
+from rebalance.core.errors import InputError, SourceUnreachableError
 from rebalance.core.ingest import read_raw
 
 
@@ -125,6 +126,17 @@ def test_truncated_parquet(tmp_path: Path) -> None:
     assert str(cut) in str(info.value)
 
 
+@pytest.mark.parametrize("cut", [False, True])
+def test_corrupt_compressed_input_is_one_permanent_line(tmp_path: Path, cut: bool) -> None:
+    path = tmp_path / "data.csv.gz"
+    whole = gzip.compress(b"a,y\n" + b"1,p\n" * 2000)
+    path.write_bytes(whole[: len(whole) // 2] if cut else b"not gzip at all")
+    with pytest.raises(InputError, match="expected valid compressed data") as info:
+        read_raw(spec_for(path))
+    assert not isinstance(info.value, SourceUnreachableError)  # not retried as a network fault
+    assert str(path) in str(info.value)
+
+
 def test_non_utf8_bytes_name_column_and_row(tmp_path: Path) -> None:
     path = tmp_path / "bytes.csv"
     path.write_bytes(b"a,name,y\n1,ok,p\n2,caf\xe9,q\n")
@@ -137,6 +149,29 @@ def test_ragged_rows(tmp_path: Path) -> None:
     path.write_text("a,b,y\n1,2,p\n3,q\n")
     with pytest.raises(InputError, match="expected 3 delimited columns"):
         read_raw(spec_for(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a,b,y\n1,2,p\n3,4,q\n5,r\n6,7,s\n", "found 2 on line 4: '5,r'"),
+        # a quoted field over two lines and a blank line still count as file lines
+        ('a,b,y\n1,"two\nlines",p\n\n3,4,q,extra\n', "found 4 on line 5: '3,4,q,extra'"),
+    ],
+)
+def test_a_ragged_row_is_named_by_its_line(tmp_path: Path, text: str, found: str) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        read_raw(spec_for(path))
+    assert str(info.value) == f"{path}: expected 3 delimited columns on every row, {found}"
+
+
+def test_missing_values_by_column_must_name_a_column_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,y\n1,p\n0,q\n")
+    with pytest.raises(InputError, match=r"column 'zz'.*the spec names column 'zz'"):
+        read_raw(spec_for(path, missing_values_by_column={"zz": ["0"]}))
 
 
 def test_missing_file_is_not_retryable_io(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from rebalance.core.config import DatasetSpec
-from rebalance.core.errors import ContractError
+from rebalance.core.errors import ContractError, InputError
 from rebalance.data_contracts.input_contract import validate_input
 
 SPEC = DatasetSpec(
@@ -39,3 +39,25 @@ def test_wrong_declared_type_and_domain_are_reported_together() -> None:
     assert "2 check(s)" in message
     assert "column 'a' of declared type integer, found 'float64'" in message
     assert "column 'k' values within its declared domain" in message and "teal" in message
+
+
+def test_an_identifier_like_column_is_refused_naming_it() -> None:
+    rows = 40
+    frame = pd.DataFrame(
+        {
+            "a": range(rows),
+            "k": ["red", "blue"] * (rows // 2),
+            "ref": [f"r{i}" for i in range(rows - 1)] + ["r0"],  # 39 distinct in 40 rows
+            "y": ["p", "q"] * (rows // 2),
+        }
+    )
+    types = {**TYPES, "ref": "categorical"}
+    with pytest.raises(InputError) as info:
+        validate_input(frame, SPEC, types)
+    message = str(info.value)
+    assert message.startswith("/data/t.csv, column 'ref': expected a categorical column with ")
+    assert "found 39 distinct values in 40 rows" in message and "dataset.drop" in message
+    assert "\n" not in message
+    # a categorical column with repeats, a numeric id and a small table are not refused
+    assert validate_input(frame.drop(columns="ref"), SPEC, TYPES)
+    assert validate_input(frame.head(10), SPEC, types)

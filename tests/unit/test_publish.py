@@ -95,6 +95,31 @@ def test_a_failed_write_publishes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     assert list((tmp_path / "ds" / ".staging").iterdir()) == []
 
 
+def test_a_publish_sweeps_the_staging_leftovers_of_its_version_only(tmp_path: Path) -> None:
+    staging = tmp_path / "ds" / ".staging"
+    for name in ("v1-dead0001", "v1-dead0002", "v2-live0001"):  # runs killed mid-write
+        (staging / name / "split=train").mkdir(parents=True)
+    publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    # v1 is in place: its leftovers are garbage now, not in 6 hours; v2's may be a live run
+    assert sorted(p.name for p in staging.iterdir()) == ["v2-live0001"]
+
+
+def test_a_writer_whose_staging_was_swept_reuses_the_published_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = publish._write_version
+
+    def published_meanwhile(folder: Path, *args: object) -> dict[str, int]:
+        monkeypatch.setattr(publish, "_write_version", real_write)
+        publish.publish_version(tmp_path, "ds", "v1", splits(), META)  # another run wins ...
+        raise FileNotFoundError(2, "No such file or directory")  # ... and swept our folder
+
+    monkeypatch.setattr(publish, "_write_version", published_meanwhile)
+    result = publish.publish_version(tmp_path, "ds", "v1", splits(), META)
+    assert result.reused and publish.latest_version(tmp_path, "ds") == "v1"
+    assert list((tmp_path / "ds" / ".staging").iterdir()) == []
+
+
 @pytest.mark.parametrize("name", ["..", "../escape", "/abs/path", "a/b", "x/../../y", ""])
 def test_dataset_names_that_escape_the_root_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(PublishError, match="output root"):

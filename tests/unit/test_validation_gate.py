@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rebalance.core.config import GateThresholds, ValidationConfig
+from rebalance.core.config import ContractConfig, GateThresholds, ValidationConfig
 from rebalance.core.samplers.smote import SmoteOversampler
 from rebalance.core.validation.decision import decide
 from rebalance.core.validation.evaluate import ValidationContext, scaled_rows
@@ -19,9 +19,9 @@ from rebalance.core.validation.gate import (
 )
 from rebalance.core.validation.significance import gain_probability
 from rebalance.core.validation.utility import UtilityScores
-from rebalance.data_contracts.synthetic_contract import evaluate_with_contract
+from rebalance.data_contracts.synthetic_contract import contract_checks, evaluate_with_contract
 from tests.planted import CopyOversampler, NoiseOversampler
-from tests.support import MIXED_TYPES
+from tests.support import MIXED_TYPES, mixed_frame
 from tests.support import validation_context as context
 
 
@@ -120,6 +120,25 @@ def test_wrong_counts_and_labels_break_the_contract(ctx: ValidationContext) -> N
     relabelled = rows.assign(label="no")
     names = failed(evaluate_with_contract(ctx, "smote", relabelled))
     assert any("only from the requested classes" in n for n in names)
+
+
+def test_the_null_share_tolerance_is_the_contract_config_and_reads_plainly() -> None:
+    real = mixed_frame()  # no income is missing
+    rows = real[real["label"] == "yes"].sample(40, replace=True, random_state=0)
+    rows = rows.reset_index(drop=True)
+    rows.loc[::10, "income"] = np.nan  # 10% of the synthetic incomes missing
+
+    def income_check(tolerance: float) -> GateCheck:
+        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerance)
+        (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
+                    and "non-null" in c.name]  # fmt: skip
+        return check
+
+    strict = income_check(ContractConfig().null_share_tolerance)
+    assert not strict.passed
+    assert "non-null share in [0.95, 1]: the real 1 +/- 0.05" in strict.name  # plain numbers
+    assert "np." not in strict.name + strict.detail
+    assert income_check(0.2).passed
 
 
 def _candidate(method: str, f1: float, ok: bool = True, utility_ok: bool = True) -> CandidateResult:
