@@ -11,7 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= INFO
 # 2-core machine (see `set_process_defaults` in rebalance/cli/main.py for the measurements).
 export GOMP_SPINCOUNT ?= 10000
 
-.PHONY: install browser demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation
+.PHONY: install browser postgres demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation
 
 install: $(STAMP)
 
@@ -38,7 +38,18 @@ browser:
 		|| { echo "could not install chromium (set SKIP_BROWSER=1 to skip the browser test)"; exit 1; }; \
 	fi
 
-test: $(STAMP) browser
+# Debian's PostgreSQL for the test that serves with PostgreSQL as Prefect's database (the
+# production setup). Installed when missing, like chromium; SKIP_POSTGRES=1 skips that test.
+postgres:
+	@if [ -n "$$SKIP_POSTGRES" ] || command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update -q >/dev/null && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; } \
+		|| { echo "could not install postgresql (set SKIP_POSTGRES=1 to skip the PostgreSQL test)"; exit 1; }; \
+	fi
+
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest -q
 
 # ruff, then the layers contract in pyproject.toml (entry points -> flows -> tasks -> engines

@@ -1,7 +1,8 @@
 """Run a list of Great Expectations checks on a pandas DataFrame, in an ephemeral context.
 
-``import great_expectations`` costs about three seconds, so it happens here, on first use,
-and never at module import time.
+The per-column checks are evaluated by ``pandas_checks`` (vectorised, GX's semantics and
+result keys); GX validates the rest in one suite. ``import great_expectations`` costs about
+three seconds, so it happens here, on first use, and never at module import time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from rebalance.core.serialize import plain
+from rebalance.data_contracts.pandas_checks import evaluate
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,21 @@ class CheckResult:
 
 
 def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> list[CheckResult]:
+    """Every check's result, in the order of ``checks``: pandas where it covers the check
+    (GX's own evaluation costs ~0.1 s a check on a 1,000-column batch), GX for the rest."""
+    done = {
+        index: CheckResult(checks[index], success, _observed(result))
+        for index, (success, result) in evaluate(frame, checks).items()
+    }
+    rest = [index for index in range(len(checks)) if index not in done]
+    if rest:
+        gx = gx_results(frame, [checks[index] for index in rest], suite_name)
+        done.update(zip(rest, gx, strict=True))
+    return [done[index] for index in range(len(checks))]
+
+
+def gx_results(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> list[CheckResult]:
+    """The checks validated by GX, in one suite on one batch, in the order of ``checks``."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig

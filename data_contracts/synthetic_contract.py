@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rebalance.core.config import ColumnType
+from rebalance.core.config import ColumnType, ContractConfig
 from rebalance.core.serialize import plain
 from rebalance.core.validation.evaluate import ValidationContext, evaluate_candidate
 from rebalance.core.validation.gate import CandidateResult, GateCheck
@@ -23,9 +23,7 @@ from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
 from rebalance.data_contracts.input_contract import DTYPES
 
 CLASS_ID = "_class_id"
-RANGE_TOLERANCE = 0.05  # share of the real class's span allowed beyond its min and max
-# default of contract.null_share_tolerance: absolute, plus three binomial standard errors
-NULL_TOLERANCE = 0.05
+DEFAULTS = ContractConfig()  # range_tolerance, null_share_tolerance (and three standard errors)
 
 
 def synthetic_checks(
@@ -33,7 +31,7 @@ def synthetic_checks(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
-    null_tolerance: float = NULL_TOLERANCE,
+    tolerances: ContractConfig = DEFAULTS,
 ) -> list[Check]:
     labels = list(requested)
     real_labels = real[target].astype(str)
@@ -82,40 +80,53 @@ def synthetic_checks(
             )
         )
         real_class = real[real_labels == label]
-        for column in real.columns:
-            if column == target:
-                continue
-            checks.extend(_class_checks(real_class[column], types[column], label, rows, condition))
-            checks.append(
-                _null_share_check(real_class[column], label, rows, condition, null_tolerance)
-            )
+        checks.extend(_class_checks(real_class, target, types, label, rows, condition, tolerances))
     return checks
 
 
 def _class_checks(
-    real: pd.Series, kind: str, label: str, rows: int, condition: dict[str, Any]
+    real: pd.DataFrame,
+    target: str,
+    types: Mapping[str, ColumnType],
+    label: str,
+    rows: int,
+    condition: dict[str, Any],
+    tolerances: ContractConfig,
 ) -> list[Check]:
+    """Per column of one class: its range (numbers) and its non-null share. The class's
+    minima, maxima and shares are read for all columns at once (a wide table has 1,000)."""
+    columns = [c for c in real.columns if c != target]
+    numeric = [c for c in columns if types[c] in ("continuous", "integer")]
+    low, high = real[numeric].min(), real[numeric].max()
+    present = real[columns].notna().mean() if len(real) else pd.Series(1.0, index=columns)
     checks = []
-    name = str(real.name)
-    if kind in ("continuous", "integer") and real.notna().any():
-        low, high = float(real.min()), float(real.max())
-        slack = RANGE_TOLERANCE * (high - low)
+    for name in columns:
+        if name in low.index and pd.notna(low[name]):
+            span = (float(low[name]), float(high[name]))
+            checks.append(_range_check(name, span, label, condition, tolerances.range_tolerance))
+        share = float(present[name])
         checks.append(
-            Check(
-                "ExpectColumnValuesToBeBetween",
-                {"column": name, "min_value": low - slack, "max_value": high + slack, **condition},
-                f"column {name!r} of class {label!r} within the real range "
-                f"[{low:g}, {high:g}] +/- {RANGE_TOLERANCE:.0%}",
-            )
+            _null_share_check(name, share, label, rows, condition, tolerances.null_share_tolerance)
         )
     return checks
 
 
-def _null_share_check(
-    real: pd.Series, label: str, rows: int, condition: dict[str, Any], tolerance: float
+def _range_check(
+    name: str, span: tuple[float, float], label: str, condition: dict[str, Any], tolerance: float
 ) -> Check:
-    name = str(real.name)
-    present = float(real.notna().mean()) if len(real) else 1.0
+    low, high = span
+    slack = tolerance * (high - low)
+    return Check(
+        "ExpectColumnValuesToBeBetween",
+        {"column": name, "min_value": low - slack, "max_value": high + slack, **condition},
+        f"column {name!r} of class {label!r} within the real range "
+        f"[{low:g}, {high:g}] +/- {plain(tolerance, 3)} of its span (contract.range_tolerance)",
+    )
+
+
+def _null_share_check(
+    name: str, present: float, label: str, rows: int, condition: dict[str, Any], tolerance: float
+) -> Check:
     slack = tolerance + 3 * math.sqrt(present * (1 - present) / max(rows, 1))
     low, high = max(0.0, present - slack), min(1.0, present + slack)
     return Check(
@@ -133,7 +144,7 @@ def validate_synthetic(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
-    null_tolerance: float = NULL_TOLERANCE,
+    tolerances: ContractConfig = DEFAULTS,
 ) -> list[CheckResult]:
     """Run the contract on ``synthetic`` and return every result (failures included)."""
     labels = list(requested)
@@ -142,7 +153,7 @@ def validate_synthetic(
     as_objects = {c: object for c in real.columns if types[c] == "categorical" or c == target}
     frame = frame.astype({c: t for c, t in as_objects.items() if c in frame.columns})
     frame[target] = frame[target].astype(str)
-    checks = synthetic_checks(real, target, types, requested, null_tolerance)
+    checks = synthetic_checks(real, target, types, requested, tolerances)
     return run_checks(frame, checks, suite_name="synthetic")
 
 
@@ -152,7 +163,7 @@ def contract_checks(
     target: str,
     types: Mapping[str, ColumnType],
     requested: Mapping[str, int],
-    null_tolerance: float = NULL_TOLERANCE,
+    tolerances: ContractConfig = DEFAULTS,
 ) -> list[GateCheck]:
     """The contract's results as gate checks (kind ``contract``)."""
     return [
@@ -165,7 +176,7 @@ def contract_checks(
             r.success,
             "passed" if r.success else f"found {r.observed}",
         )
-        for r in validate_synthetic(real, synthetic, target, types, requested, null_tolerance)
+        for r in validate_synthetic(real, synthetic, target, types, requested, tolerances)
     ]
 
 
@@ -174,11 +185,11 @@ def evaluate_with_contract(
     method: str,
     synthetic: pd.DataFrame | None,
     generative: bool = False,
-    null_tolerance: float = NULL_TOLERANCE,
+    tolerances: ContractConfig = DEFAULTS,
 ) -> CandidateResult:
     """Every check of one candidate: this contract on its rows, then the core's fidelity,
-    privacy, memorisation (``generative`` methods) and utility checks. ``null_tolerance``:
-    ``contract.null_share_tolerance``."""
+    privacy, memorisation (``generative`` methods) and utility checks. ``tolerances``: the
+    spec's ``contract`` section."""
     contract: list[GateCheck] = []
     if synthetic is not None and not synthetic.empty:
         contract = contract_checks(
@@ -187,6 +198,6 @@ def evaluate_with_contract(
             context.target,
             context.types,
             context.plan.to_generate,
-            null_tolerance,
+            tolerances,
         )
     return evaluate_candidate(context, method, synthetic, contract, generative)

@@ -2,11 +2,14 @@
 
 If ``PREFECT_API_URL`` is not set, a real Prefect server (``prefect server start``, SQLite in
 ``PREFECT_HOME``) is started on loopback first, because the ephemeral API runs no schedules
-and no event triggers. Then the deployments of every spec are served by this process.
+and no event triggers. Then what an unclean stop left held is released (``sweep.py``), and the
+deployments of every spec are served by this process.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import signal
 import subprocess
@@ -14,8 +17,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 
 from rebalance.core.errors import RebalanceError
+from rebalance.core.serve_logs import ExplainAbortedSubmissions, quiet_logging_config
 
 SERVER_START_TIMEOUT = 90.0
 
@@ -24,8 +29,21 @@ class ServeError(RebalanceError):
     """The Prefect server could not be started or reached."""
 
 
+def server_env(host: str, port: int) -> dict[str, str]:
+    """Settings for a started server on ``host:port``: its own port, and the UI told to call
+    that port (``--port`` alone leaves the UI calling 4200, or a profile's API URL)."""
+    base = f"http://{host}:{port}"
+    return {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": f"{base}/api",
+        "PREFECT_UI_URL": base,
+    }
+
+
 def start_server(host: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {**os.environ, **server_env(host, port)}
     env.pop("PREFECT_API_URL", None)
     command = [
         sys.executable,
@@ -68,6 +86,22 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def quiet_logs() -> Path | None:
+    """Before Prefect is imported: a logging config without domain-error tracebacks, for this
+    process and the served runs it starts (they inherit the variable). A user's own
+    ``PREFECT_LOGGING_SETTINGS_PATH`` is kept. Returns the file written, if any."""
+    spec = importlib.util.find_spec("prefect")  # found, not imported: logging is set up then
+    if os.environ.get("PREFECT_LOGGING_SETTINGS_PATH") or spec is None or spec.origin is None:
+        return None
+    default = Path(spec.origin).parent / "logging" / "logging.yml"
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "rebalance-serve-logging.yml"
+    target.write_text(quiet_logging_config(default.read_text(encoding="utf-8")), encoding="utf-8")
+    os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(target)
+    return target
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -79,18 +113,30 @@ def serve_specs(
     signal.signal(signal.SIGTERM, _interrupt)
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, _interrupt)
+    quiet_logs()
     server = None
     if not os.environ.get("PREFECT_API_URL"):
         server = start_server(host, port)
-        os.environ["PREFECT_API_URL"] = f"http://{host}:{port}/api"
+        os.environ.update(
+            {
+                "PREFECT_API_URL": f"http://{host}:{port}/api",
+                "PREFECT_UI_URL": f"http://{host}:{port}",
+            }
+        )
     api = os.environ["PREFECT_API_URL"]
     try:
         from prefect import serve
 
-        from rebalance.deployments.build import build_deployments, ensure_gpu_limit
+        from rebalance.deployments.build import GPU_LIMIT, build_deployments, ensure_gpu_limit
+        from rebalance.deployments.sweep import release_orphans
 
+        # the runner says this at every poll for each queued run: explained once instead
+        logging.getLogger("prefect.runner.state_proposer").addFilter(ExplainAbortedSubmissions())
         ensure_gpu_limit()
         deployments = build_deployments(spec_paths, output_root)
+        names = [deployment.full_name for deployment in deployments]
+        for line in release_orphans(names, GPU_LIMIT if server is not None else None):
+            print(f"rebalance: {line}", flush=True)
         print(f"rebalance: serving {len(deployments)} deployment(s); API {api}", flush=True)
         print(f"rebalance: UI at {api.removesuffix('/api')}  (Ctrl-C stops)", flush=True)
         serve(*deployments, print_starting_message=False)

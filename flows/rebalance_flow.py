@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
@@ -24,16 +23,28 @@ from rebalance.core.publication import (
     run_summary,
 )
 from rebalance.core.publish import content_key, work_dir
+from rebalance.core.samplers import method_traits
 from rebalance.core.timing import Stopwatch, with_seconds
 from rebalance.core.validation.decision import GateDecision
+from rebalance.core.validation.evaluate import ValidationContext
+from rebalance.core.validation.gate import CandidateResult
 from rebalance.core.validation.record import validation_record
 from rebalance.core.validation.report import ReportData
 from rebalance.core.version import __version__
-from rebalance.tasks import io, preflight, stages, validation
+from rebalance.flows import runners
+from rebalance.tasks import candidates, io, preflight, stages, validation
+from rebalance.tasks.candidates import Attempt
 from rebalance.tasks.events import announce_published
 
 
-@flow(name="rebalance", log_prints=True)
+def run_rebalance(config: RebalanceConfig) -> RunSummary:
+    """The ``rebalance`` flow on the task runner the spec's ``runtime`` names (threads in
+    this process, or a Dask cluster); calling the flow itself uses threads."""
+    runner = runners.task_runner_for(config.runtime, len(config.candidate_methods()))
+    return rebalance.with_options(task_runner=runner)(config)
+
+
+@flow(name="rebalance", log_prints=True, task_runner=runners.default_task_runner())
 def rebalance(config: RebalanceConfig) -> RunSummary:
     """ingest -> validate input -> profile -> split -> fit samplers -> generate ->
     validate synthetic rows -> gate -> publish (or refuse)"""
@@ -42,6 +53,7 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         raw = io.ingest(spec)
     version = content_key(raw.fingerprint, config.content_hash(), __version__)
     if (existing := io.find_published(config, version)) is not None:
+        announce_published(spec.name, str(root), existing)  # sent again if it was lost
         return existing
     io.stop_if_refused(config, version)
     preflight.check_output(config, raw.size)  # before anything is trained or written
@@ -60,8 +72,9 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         selection,
     )  # fmt: skip
     scratch = str(work_dir(root, spec.name, version))
-    tried = {m: _try_method(run, m, plan, scratch, clock) for m in config.candidate_methods()}
-    verdict = _validate(run, plan, tried, profile, clock)
+    with clock.stage("candidates"):  # fit, generate and score every candidate side by side
+        tried = _try_candidates(run, plan, scratch, clock)
+    verdict = _decide(run, plan, tried, profile, clock)
     chosen = verdict.chosen
     if verdict.decision is not None and chosen.gate == "refuse":
         seconds = clock.rounded()  # a refused run reports its stage times too
@@ -91,15 +104,7 @@ def rebalance_spec(
         config = config.model_copy(
             update={"output": config.output.model_copy(update={"root": output_root})}
         )
-    return rebalance(config)
-
-
-@dataclass
-class _Attempt:
-    """One method's synthetic rows and, for a method that trains, its loss curves."""
-
-    synthetic: pd.DataFrame | None
-    history: dict[str, Any] | None = None
+    return run_rebalance(config)
 
 
 @dataclass
@@ -111,44 +116,72 @@ class _Verdict:
     decision: GateDecision | None = None
 
 
-def _try_method(
-    run: RunRecord, method: str, plan: BalancePlan, scratch: str, clock: Stopwatch
-) -> _Attempt:
+@dataclass
+class _Candidates:
+    """Every candidate's attempt and, with validation, its selection scores and what they
+    were compared with."""
+
+    attempts: dict[str, Attempt]
+    scores: dict[str, CandidateResult]
+    context: ValidationContext | None
+
+
+def _try_candidates(
+    run: RunRecord, plan: BalancePlan, scratch: str, clock: Stopwatch
+) -> _Candidates:
+    """Fit, generate and (with validation) score every candidate method on the selection
+    rows, submitted side by side on the flow's task runner."""
     config = run.config
-    with clock.stage(f"fit:{method}"):
-        sampler = stages.fit_sampler(
-            run.sampler_rows, run.types, config.dataset, config.for_method(method), scratch
+    runtime, methods = config.runtime, _training_first(config.candidate_methods())
+    threads = runners.worker_threads(runtime, len(methods))
+    get_run_logger().info(
+        "candidates %s on %s", ", ".join(methods), runners.describe_runner(runtime, len(methods))
+    )
+    attempts = {}
+    for method in methods:
+        with runners.resources_for(runtime, method_traits(method).trains):
+            attempts[method] = candidates.try_method.submit(
+                run.sampler_rows, run.types, config.dataset, config.for_method(method), plan,
+                scratch, threads,
+            )  # fmt: skip
+    scores, context = {}, None
+    if config.validation.enabled and run.selection is not None:
+        context = validation.prepare_validation.submit(
+            run.sampler_rows, run.selection, run.types, plan, config, threads
         )
-    with clock.stage(f"generate:{method}"):
-        rows = stages.generate(sampler, plan)
-    return _Attempt(rows, sampler.training_history() if sampler is not None else None)
+        for method in reversed(methods):  # a thread waiting on a GAN fit is taken last
+            upstream: tuple[Any, Any] = (context, attempts[method])  # futures the runner resolves
+            scores[method] = validation.validate.submit(*upstream, config.contract, threads)
+    tried = {method: future.result() for method, future in attempts.items()}
+    scored = {method: scores[method].result() for method in methods if method in scores}
+    for method, attempt in tried.items():
+        clock.seconds.update(attempt.seconds)
+        if method in scored:
+            scored[method].seconds = {**attempt.seconds, **scored[method].seconds}
+            clock.seconds[f"validate:{method}"] = scored[method].seconds["validate"]
+    return _Candidates(tried, scored, context.result() if context is not None else None)
 
 
-def _validate(
+def _training_first(methods: list[str]) -> list[str]:
+    """Candidates that train (the longest tasks) start first."""
+    return sorted(methods, key=lambda method: not method_traits(method).trains)
+
+
+def _decide(
     run: RunRecord,
     plan: BalancePlan,
-    tried: dict[str, _Attempt],
+    tried: _Candidates,
     profile: dict[str, Any],
     clock: Stopwatch,
 ) -> _Verdict:
-    """Score every candidate on the selection rows, let the gate decide, score what is
-    published once on the holdout, render the report (only the profile to record when
-    validation is off)."""
-    config = run.config
-    synthetic = {m: a.synthetic for m, a in tried.items()}
-    if not config.validation.enabled or run.selection is None:
+    """Let the gate decide on the selection scores, score what is published once on the
+    holdout, render the report (only the profile to record when validation is off)."""
+    config, candidates, context = run.config, tried.scores, tried.context
+    synthetic = {m: a.synthetic for m, a in tried.attempts.items()}
+    if context is None:
         chosen = decide_publication(plan, config.balance.method, synthetic, None)
         return _Verdict(chosen, {"_profile.json": profile})
     with clock.stage("validate"):
-        context = validation.prepare_validation(
-            run.sampler_rows, run.selection, run.types, plan, config
-        )
-        candidates = {
-            method: validation.validate(
-                context, method, attempt.synthetic, config.contract.null_share_tolerance
-            )
-            for method, attempt in tried.items()
-        }
         decision = validation.gate(config.dataset.name, config.balance.method, candidates, config)
         chosen = decide_publication(plan, config.balance.method, synthetic, decision)
         holdout = None
@@ -172,7 +205,7 @@ def _validate(
                 target=config.dataset.target,
                 train=context.fit,
                 synthetic=synthetic,
-                histories={m: a.history for m, a in tried.items() if a.history},
+                histories={m: a.history for m, a in tried.attempts.items() if a.history},
                 thresholds=config.validation.thresholds.model_dump(),
             )
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 
 
@@ -25,3 +29,27 @@ def pick_sample_dtype(name: str, device: torch.device) -> torch.dtype:
         if any(getattr(torch.cpu, probe, lambda: False)() for probe in probes):
             return torch.bfloat16
     return torch.float32
+
+
+@contextmanager
+def use_default_threads() -> Iterator[None]:
+    """Run the block with torch's default CPU thread count (``OMP_NUM_THREADS`` or one per
+    usable core) in the calling thread, restoring the previous count after. A thread started
+    after another thread called ``torch.set_num_threads(1)`` would otherwise inherit 1, and CPU
+    training results depend on the thread count (batch-norm reductions)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(default_thread_count())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def default_thread_count() -> int:
+    """What torch uses in a fresh process: ``OMP_NUM_THREADS`` when set, else the cores this
+    process may run on."""
+    configured = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, len(usable) if usable is not None else os.cpu_count() or 1)

@@ -332,10 +332,9 @@ def _validate(
     train, fit, selection, holdout = rows
     target, settings, seed = config.dataset.target, config.validation, config.balance.seed
     context = prepare(fit, selection, target, types, plan, settings, seed)
-    tolerance = config.contract.null_share_tolerance
     candidates = {
         method: evaluate_with_contract(
-            context, method, found, method_traits(method).generative, tolerance
+            context, method, found, method_traits(method).generative, config.contract
         )
         for method, found in synthetic.items()
     }

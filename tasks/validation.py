@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from rebalance.core.config import ColumnType, RebalanceConfig
+from rebalance.core.config import ColumnType, ContractConfig, RebalanceConfig
+from rebalance.core.gate_table import gate_rows
 from rebalance.core.plan import BalancePlan
+from rebalance.core.runtime import native_threads
 from rebalance.core.samplers import method_traits
 from rebalance.core.validation import report as reporting
 from rebalance.core.validation.decision import GateDecision, decide
 from rebalance.core.validation.evaluate import ValidationContext, prepare
 from rebalance.core.validation.gate import CandidateResult
 from rebalance.core.validation.holdout import HoldoutScores, score_holdout
-from rebalance.data_contracts.synthetic_contract import NULL_TOLERANCE, evaluate_with_contract
+from rebalance.data_contracts.synthetic_contract import DEFAULTS, evaluate_with_contract
+from rebalance.tasks.candidates import Attempt
 from rebalance.tasks.io import artifact_key
 from rebalance.tasks.stages import STAGE_OPTIONS
 
@@ -27,16 +30,18 @@ def prepare_validation(
     types: dict[str, ColumnType],
     plan: BalancePlan,
     config: RebalanceConfig,
+    threads: int | None = None,
 ) -> ValidationContext:
-    context = prepare(
-        fit,
-        selection,
-        config.dataset.target,
-        types,
-        plan,
-        config.validation,
-        config.balance.seed,
-    )
+    with native_threads(threads):
+        context = prepare(
+            fit,
+            selection,
+            config.dataset.target,
+            types,
+            plan,
+            config.validation,
+            config.balance.seed,
+        )
     tuned = f", threshold tuned {context.tuned.f1:.3f}" if context.tuned else ""
     get_run_logger().info(
         "selection minority F1 of the real-only baseline: %.3f%s", context.baseline.f1, tuned
@@ -47,12 +52,14 @@ def prepare_validation(
 @task(name="validate-synthetic", **STAGE_OPTIONS)
 def validate(
     context: ValidationContext,
-    method: str,
-    synthetic: pd.DataFrame | None,
-    null_tolerance: float = NULL_TOLERANCE,
+    attempt: Attempt,
+    tolerances: ContractConfig = DEFAULTS,
+    threads: int | None = None,
 ) -> CandidateResult:
+    method = attempt.method
     generative = method_traits(method).generative
-    result = evaluate_with_contract(context, method, synthetic, generative, null_tolerance)
+    with native_threads(threads):
+        result = evaluate_with_contract(context, method, attempt.synthetic, generative, tolerances)
     failures = result.failures()
     get_run_logger().info(
         "%s: %s %.3f, %d check(s), %d failed%s",
@@ -76,9 +83,25 @@ def gate(
         markdown=gate_markdown(dataset, decision, candidates, config.validation.release),
         description=f"Publishing gate decision for {dataset}",
     )
+    record_gate_table(dataset, decision, candidates)
     log = get_run_logger().info if decision.outcome != "refuse" else get_run_logger().warning
     log("gate: %s (%s)", decision.outcome, decision.reason)
     return decision
+
+
+def record_gate_table(
+    dataset: str, decision: GateDecision, candidates: dict[str, CandidateResult]
+) -> None:
+    """The gate as a table artifact: utility scores and failed checks per candidate (the UI
+    shows it without the worker's disk)."""
+    create_table_artifact(
+        key=artifact_key(dataset, "gate-table"),
+        table=gate_rows(decision, candidates),
+        description=(
+            f"{dataset}: gate `{decision.outcome}` (publishes `{decision.method}`); utility "
+            "scores on the selection rows and failed checks per candidate"
+        ),
+    )
 
 
 @task(name="score-holdout", **STAGE_OPTIONS)

@@ -6,14 +6,11 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import GateError, RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
-
-if TYPE_CHECKING:  # pandas stays unimported until a command needs it
-    from rebalance.core.publication import RunSummary
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
@@ -43,6 +40,20 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         help="share of each class kept aside as the real holdout (default 0.2)",
     )
     parser.add_argument(
+        "--task-runner",
+        metavar="R",
+        help="where candidates (and specs) run: 'threads' (this process), 'dask' (a local "
+        "Dask cluster), or a Dask scheduler address such as tcp://scheduler:8786 "
+        "(default: the spec's runtime.task_runner, else threads)",
+    )
+    parser.add_argument(
+        "--max-workers",
+        type=int,
+        metavar="N",
+        help="tasks at once (threads) or local Dask worker processes; 1 runs candidates one "
+        "after another (default: one per CPU core)",
+    )
+    parser.add_argument(
         "--release",
         choices=["augmented", "synthetic_only"],
         help="augmented: synthetic rows beside the real train rows; synthetic_only: synthetic "
@@ -64,8 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ingest, validate, profile, split, balance and publish the dataset in SPEC.",
         epilog=EPILOG,
     )
-    run.add_argument("spec", metavar="SPEC", help="dataset spec file (YAML or JSON)")
-    run.add_argument("--input", metavar="PATH", help="data file or URL, overriding the spec's path")
+    run.add_argument(
+        "specs",
+        nargs="+",
+        metavar="SPEC",
+        help="dataset spec file(s) (YAML or JSON); several run side by side on the task runner",
+    )
+    run.add_argument(
+        "--input", metavar="PATH", help="data file or URL, overriding the spec's path (one SPEC)"
+    )
     _add_balance_options(run)
 
     profile = commands.add_parser(
@@ -88,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     _add_balance_options(demo)
+    _add_service_commands(commands)
+    return parser
 
+
+def _add_service_commands(commands: Any) -> None:
+    """``serve`` and ``schema``: the commands that run or describe the service, not a run."""
     serve = commands.add_parser(
         "serve",
         help="serve scheduled and event-triggered deployments (starts a Prefect server if needed)",
@@ -108,7 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     schema.add_argument("--output", metavar="FILE", help="write it to FILE instead of stdout")
-    return parser
 
 
 def set_process_defaults() -> None:
@@ -138,12 +160,13 @@ def main(argv: list[str] | None = None) -> int:
             from rebalance.deployments.serve import serve_specs
 
             return serve_specs(args.specs, args.output, port=args.port)
-        config = (
-            _demo_config()
-            if args.command == "demo"
-            else load_config(args.spec, input_path=args.input)
-        )
-        return _run(_apply_options(config, args))
+        from rebalance.cli import runs
+
+        if args.command == "demo":
+            return runs.run_one(_apply_options(_demo_config(), args))
+        if len(args.specs) > 1:
+            return runs.run_many(args.specs, args.input, lambda c: _apply_options(c, args))
+        return runs.run_one(_apply_options(load_config(args.specs[0], input_path=args.input), args))
     except RebalanceError as exc:
         if isinstance(exc, GateError) and exc.seconds:  # refused runs report their times too
             print(
@@ -173,11 +196,34 @@ def _apply_options(config: RebalanceConfig, args: argparse.Namespace) -> Rebalan
         sampling_strategy=strategy,
         holdout_fraction=args.holdout_fraction,
     ).with_release(args.release)
+    config = config.with_runtime(_runtime_overrides(args))
     if args.output:
         config = config.model_copy(
             update={"output": config.output.model_copy(update={"root": args.output})}
         )
     return config
+
+
+def _runtime_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """``--task-runner`` and ``--max-workers`` as ``runtime`` settings (an address means
+    dask)."""
+    changes: dict[str, Any] = {}
+    runner = args.task_runner
+    if runner is not None and runner not in ("threads", "dask"):
+        if "://" not in runner:
+            raise SpecError(
+                "--task-runner: expected 'threads', 'dask' or a scheduler address such as "
+                f"tcp://scheduler:8786, found {runner!r}"
+            )
+        changes["address"] = runner
+        runner = "dask"
+    if runner is not None:
+        changes["task_runner"] = runner
+        if runner == "threads":
+            changes["address"] = None
+    if args.max_workers is not None:
+        changes["max_workers"] = args.max_workers
+    return changes
 
 
 def _parse_strategy(text: str) -> Any:
@@ -192,61 +238,6 @@ def _parse_strategy(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
-
-
-def _run(config: RebalanceConfig) -> int:
-    from rebalance.core.logs import quiet_domain_tracebacks
-    from rebalance.core.storage import check_output_root
-    from rebalance.flows.rebalance_flow import rebalance
-
-    quiet_domain_tracebacks(console=True)  # the error line below is printed once
-    # the output folder's faults fail before Prefect starts; the flow checks free space too
-    check_output_root(config.output.root, config.dataset.name, input_bytes=0)
-    summary = rebalance(config)
-    state = "already published; reused" if summary.reused else "published"
-    print(f"\n{summary.dataset}: version {summary.version} {state}")
-    print(f"  location: {summary.path}")
-    if summary.gate:
-        rows = "real rows only" if summary.method == "none" else f"method {summary.method}"
-        print(f"  gate: {summary.gate} ({rows}); report: {summary.path}/_report.html")
-    after = "train after"
-    if summary.release == "synthetic_only":
-        print("  release: synthetic_only (synthetic rows only: no real row, no holdout split)")
-        after = "synthetic"
-    print(f"  {'class':<20} {'train before':>12} {after:>12}")
-    for label, count in summary.before.items():
-        print(f"  {label:<20} {count:>12} {summary.after.get(label, count):>12}")
-    for label, why in summary.excluded.items():
-        print(f"  class {label!r} left as is: {why}")
-    if summary.quarantine_path:
-        print(f"  {summary.quarantined_rows} row(s) quarantined: {summary.quarantine_path}")
-    _print_outcome(summary)
-    if summary.seconds:
-        print(f"  seconds per stage: {describe_seconds(summary.seconds)}")
-    return 0
-
-
-def _print_outcome(summary: RunSummary) -> None:
-    """The gate's line for what was published and what it measured on the holdout."""
-    if summary.decision:
-        print(f"  why: {summary.decision}")
-    f1 = summary.holdout_f1
-    if f1.get("published") is None or f1.get("real_only") is None:
-        return
-    gain = f1["published"] - f1["real_only"]
-    tuned = f1.get("real_only_tuned")
-    tuned_text = "" if tuned is None else f"; real rows with a tuned threshold {tuned:.3f}"
-    published = "published"
-    if summary.release == "synthetic_only":
-        published = "trained on the published synthetic rows alone (TSTR)"
-    print(
-        f"  holdout minority F1: {published} {f1['published']:.3f}, real rows only "
-        f"{f1['real_only']:.3f} ({gain:+.3f}){tuned_text}"
-    )
-    if summary.method == "none":
-        print("  no synthetic rows were published:")
-        for line in summary.not_published:
-            print(f"    {line}")
 
 
 def _profile(args: argparse.Namespace) -> int:

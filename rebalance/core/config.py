@@ -1,6 +1,6 @@
 """The dataset spec and the run config: one validated pydantic object per flow run.
 
-A spec file (YAML or JSON) has four sections; only ``dataset`` is required::
+A spec file (YAML or JSON) has these sections; only ``dataset`` is required::
 
     dataset:            # where the data is and how to read it
       name: adult
@@ -14,6 +14,7 @@ A spec file (YAML or JSON) has four sections; only ``dataset`` is required::
     contract: {max_quarantine_share: 0.05}
     validation: {on_failure: fail, thresholds: {min_utility_gain: 0.0}}
     output: {root: rebalance-output}
+    runtime: {task_runner: threads}  # or dask (a LocalCluster, or address: tcp://host:8786)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from rebalance.core.options import SamplingStrategy as SamplingStrategy
 from rebalance.core.redaction import redact_url
 from rebalance.core.release import Release as Release
 from rebalance.core.release import check_release
+from rebalance.core.runtime import RuntimeConfig as RuntimeConfig
 
 
 class _Strict(BaseModel):
@@ -67,6 +69,9 @@ class ScheduleConfig(_Strict):
     )
     pattern: str = Field("*.csv", description="file names in the inbox that count as data")
     watch_every_seconds: int = Field(60, ge=5)
+    stable_seconds: float = Field(
+        5.0, ge=0, description="a file is announced once unchanged this long (still being written)"
+    )
 
     @field_serializer("inbox", when_used="json")
     def _inbox_without_secrets(self, inbox: str | None) -> str | None:
@@ -86,6 +91,7 @@ class RebalanceConfig(_Strict):
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
     @model_validator(mode="after")
     def _auto_needs_validation(self) -> RebalanceConfig:
@@ -136,6 +142,7 @@ class RebalanceConfig(_Strict):
             exclude={
                 "output": True,
                 "schedule": True,
+                "runtime": True,
                 "dataset": {"path"},
                 "balance": {"params", "method_params"},
                 "validation": {"classifier": {"training_rows"}, "thresholds": thresholds},
@@ -177,6 +184,13 @@ class RebalanceConfig(_Strict):
         raw = {**self.validation.model_dump(exclude_unset=True), "release": release}
         validation = _validated(ValidationConfig, raw, "validation")
         return _cross_checked(self.model_copy(update={"validation": validation}), "validation")
+
+    def with_runtime(self, changes: dict[str, Any]) -> RebalanceConfig:
+        """A copy with some ``runtime`` settings replaced (CLI options), checked again."""
+        if not changes:
+            return self
+        merged = {**self.runtime.model_dump(exclude_unset=True), **changes}
+        return self.model_copy(update={"runtime": _validated(RuntimeConfig, merged, "runtime")})
 
 
 def _cross_checked(config: RebalanceConfig, where: str) -> RebalanceConfig:

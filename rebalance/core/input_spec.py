@@ -117,3 +117,9 @@ class ContractConfig(_Strict):
         "class's synthetic rows may be from the real class's (plus three binomial standard "
         "errors); raise it when a method's gaps are near but not within 0.05",
     )
+    range_tolerance: float = Field(
+        0.05,
+        ge=0.0,
+        description="synthetic-data contract: share of the real class's span (max - min) that "
+        "a synthetic number may lie beyond the real class's min and max",
+    )

@@ -19,7 +19,7 @@ from rebalance.cli import main
 from rebalance.core.errors import PublishError, SourceUnreachableError
 from rebalance.core.storage import storage_faults
 from rebalance.flows.rebalance_flow import rebalance
-from rebalance.tasks import stages
+from rebalance.tasks import candidates
 from rebalance.tasks.io import IO_OPTIONS
 from tests.support import make_config, mixed_frame, write_csv
 
@@ -126,7 +126,7 @@ def test_an_output_that_is_a_file_fails_at_once_and_writes_nothing(tmp_path: Pat
         f"rebalance: error: output folder {target}: expected a folder (or nothing, to create "
         "one), found a file"
     ]
-    assert "fit-sampler" not in done.stderr and "Flow run" not in done.stderr  # no run began
+    assert "try-method" not in done.stderr and "Flow run" not in done.stderr  # no run began
     assert target.read_text() == "a file\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "prefect-home") == before
 
@@ -136,7 +136,7 @@ def test_the_flow_checks_the_output_folder_before_anything_is_fitted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fitted: list[str] = []
-    monkeypatch.setattr(stages, "fit_oversampler", lambda *a, **k: fitted.append("fit"))
+    monkeypatch.setattr(candidates, "fit_oversampler", lambda *a, **k: fitted.append("fit"))
     target = tmp_path / "taken"
     target.write_text("a file\n")
     data = write_csv(tmp_path / "toy.csv", mixed_frame())

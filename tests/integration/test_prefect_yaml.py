@@ -69,22 +69,19 @@ def test_deploy_all_and_a_process_worker_runs_one(
     )
     prefect(server_env, "work-pool", "create", "rebalance-process", "--type", "process")
     deployed = prefect(server_env, "deploy", "--all")
-    for name in (
-        "rebalance-spec/example-german",
-        "watch/example-german",
-        "train-classifier/on-publish",
-    ):
+    for name in ("rebalance-spec/german-worker", "train-classifier/on-publish-worker"):
         assert name in deployed.stdout
     started = prefect(
         server_env,
         "deployment",
         "run",
-        "rebalance-spec/example-german",
+        "rebalance-spec/german-worker",
         "--param",
         f"spec_path={spec}",
     )
+    worker_env = server_env | {"REBALANCE_PROJECT_DIR": str(ROOT)}  # the pull step's checkout
     prefect(
-        server_env, "worker", "start", "--pool", "rebalance-process", "--run-once", cwd=tmp_path
+        worker_env, "worker", "start", "--pool", "rebalance-process", "--run-once", cwd=tmp_path
     )
     found = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout)
     assert found is not None, started.stdout

@@ -153,7 +153,7 @@ def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
             "emit",
             "rebalance.dataset.arrived",
             "--resource-id",
-            "rebalance.core.inbox.toy",
+            "rebalance.inbox.toy",
             "--payload",
             payload,
         ],

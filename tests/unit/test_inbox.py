@@ -44,4 +44,4 @@ def test_event_payloads_name_what_downstream_needs() -> None:
     )
     assert set(published) == {"dataset", "version", "root", "path", "method", "gate", "release"}
     assert published["release"] == "synthetic_only"  # train-classifier: no holdout split
-    assert events.inbox_resource("d")["prefect.resource.id"] == "rebalance.core.inbox.d"
+    assert events.inbox_resource("d")["prefect.resource.id"] == "rebalance.inbox.d"

@@ -129,7 +129,8 @@ def test_the_null_share_tolerance_is_the_contract_config_and_reads_plainly() -> 
     rows.loc[::10, "income"] = np.nan  # 10% of the synthetic incomes missing
 
     def income_check(tolerance: float) -> GateCheck:
-        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerance)
+        tolerances = ContractConfig(null_share_tolerance=tolerance)
+        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerances)
         (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
                     and "non-null" in c.name]  # fmt: skip
         return check
@@ -139,6 +140,29 @@ def test_the_null_share_tolerance_is_the_contract_config_and_reads_plainly() -> 
     assert "non-null share in [0.95, 1]: the real 1 +/- 0.05" in strict.name  # plain numbers
     assert "np." not in strict.name + strict.detail
     assert income_check(0.2).passed
+
+
+def test_the_range_tolerance_is_the_contract_config_and_reads_plainly() -> None:
+    real = mixed_frame()
+    rows = real[real["label"] == "yes"].sample(40, replace=True, random_state=0)
+    rows = rows.reset_index(drop=True)
+    span = rows["income"].max() - rows["income"].min()
+    real_high = real.loc[real["label"] == "yes", "income"].max()
+    real_span = real_high - real.loc[real["label"] == "yes", "income"].min()
+    rows.loc[0, "income"] = real_high + 0.1 * real_span  # 10% of the span above the real max
+    assert span > 0
+
+    def income_range(tolerance: float) -> GateCheck:
+        tolerances = ContractConfig(range_tolerance=tolerance)
+        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerances)
+        (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
+                    and "within the real range" in c.name]  # fmt: skip
+        return check
+
+    default = income_range(ContractConfig().range_tolerance)
+    assert not default.passed
+    assert "+/- 0.05 of its span (contract.range_tolerance)" in default.name
+    assert income_range(0.15).passed
 
 
 def _candidate(method: str, f1: float, ok: bool = True, utility_ok: bool = True) -> CandidateResult:

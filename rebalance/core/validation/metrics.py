@@ -20,18 +20,23 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from rebalance.core.validation.columnwise import (
+    CONTINUOUS,
+    coded_pairs,
+    correlation_matrix,
+    ks_scores,
+    numeric_block,
+    plain_numeric,
+    tv_scores,
+)
 from rebalance.core.validation.encoding import (
     NUMERIC_TYPES,
-    category_values,
-    numeric_values,
     ordinal_features,
 )
-from rebalance.core.validation.fidelity import ks_complement, tv_complement
+from rebalance.core.validation.fidelity import ks_complement
 
 Goal = Literal["maximize", "minimize"]
-CONTINUOUS = ("continuous", "integer", "datetime")
 MAX_PAIRS = 200  # column pairs scored by the pairwise metrics (a seeded sample beyond that)
-MAX_BINS = 10
 
 
 class Metric(ABC):
@@ -93,7 +98,10 @@ class KSComplement(Metric):
         seed: int = 0,
     ) -> float:
         cols = _continuous(real, types)
-        return _mean([ks_complement(real[c], synthetic[c]) for c in cols])
+        plain = [c for c in cols if plain_numeric(real[c]) and plain_numeric(synthetic[c])]
+        others = [ks_complement(real[c], synthetic[c]) for c in cols if c not in set(plain)]
+        scores = ks_scores(numeric_block(real, plain), numeric_block(synthetic, plain))
+        return _mean([*scores.tolist(), *others])  # the mean does not depend on the order
 
 
 class TVComplement(Metric):
@@ -113,8 +121,7 @@ class TVComplement(Metric):
         holdout: pd.DataFrame | None = None,
         seed: int = 0,
     ) -> float:
-        cols = _discrete(real, types)
-        return _mean([tv_complement(real[c], synthetic[c]) for c in cols])
+        return _mean(tv_scores(real, synthetic, _discrete(real, types)).tolist())
 
 
 class CorrelationSimilarity(Metric):
@@ -148,39 +155,6 @@ class CorrelationSimilarity(Metric):
         return float(np.mean(1.0 - np.abs(a[usable] - b[usable]) / 2.0))
 
 
-def correlation_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Pairwise-complete Pearson correlations, (k, k); NaN where undefined."""
-    values = pd.DataFrame({c: numeric_values(frame[c]) for c in columns})
-    return values.corr(method="pearson", min_periods=3).to_numpy()
-
-
-def discretize(
-    real: pd.Series, other: pd.Series, numeric: bool, bins: int = MAX_BINS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes for both series on bins learnt from ``real``; missing is its own code."""
-    if numeric:
-        values = numeric_values(real)
-        finite = values[np.isfinite(values)]
-        edges = (
-            np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1]))
-            if len(finite)
-            else np.array([])
-        )
-
-        def codes(series: pd.Series) -> np.ndarray:
-            v = numeric_values(series)
-            return np.where(np.isnan(v), len(edges) + 1, np.searchsorted(edges, v))
-
-        return codes(real), codes(other)
-    levels = pd.Index(category_values(real).unique())
-
-    def level_codes(series: pd.Series) -> np.ndarray:
-        found = levels.get_indexer(category_values(series))
-        return np.where(found < 0, len(levels), found)  # unseen levels share one code
-
-    return level_codes(real), level_codes(other)
-
-
 class ContingencySimilarity(Metric):
     name = "contingency_similarity"
     kind = "fidelity"
@@ -201,9 +175,11 @@ class ContingencySimilarity(Metric):
         columns = list(real.columns)
         if len(columns) < 2 or real.empty or synthetic.empty:
             return float("nan")
-        coded = {c: discretize(real[c], synthetic[c], types[c] in CONTINUOUS) for c in columns}
+        pairs = _pairs(columns, seed)
+        used = list(dict.fromkeys(c for pair in pairs for c in pair))  # at most 2 * MAX_PAIRS
+        coded = coded_pairs(real, synthetic, types, used)
         scores = []
-        for left, right in _pairs(columns, seed):
+        for left, right in pairs:
             (ra, sa), (rb, sb) = coded[left], coded[right]
             width = int(max(ra.max(), sa.max())) + 1
             size = width * (int(max(rb.max(), sb.max())) + 1)

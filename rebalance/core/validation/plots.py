@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rebalance.core.validation.columnwise import CONTINUOUS, correlation_matrix
 from rebalance.core.validation.encoding import category_values, numeric_values
-from rebalance.core.validation.metrics import CONTINUOUS, correlation_matrix
 
 REAL, SYNTHETIC = "#3b6ea8", "#e07b39"
 

@@ -1,0 +1,121 @@
+"""Trying one candidate method: fit its sampler and generate what the plan asks for.
+
+Candidates are submitted side by side on the flow's task runner; each task caps its own native
+threads so that N of them do not oversubscribe the cores (see ``rebalance.core.runtime``).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
+
+from rebalance.core.balance import fit_oversampler, generate_synthetic
+from rebalance.core.config import BalanceConfig, ColumnType, DatasetSpec
+from rebalance.core.errors import RebalanceError
+from rebalance.core.plan import BalancePlan
+from rebalance.core.progress import TerminalBar, finish_all
+from rebalance.core.runtime import native_threads
+from rebalance.core.samplers import Oversampler, method_traits
+from rebalance.core.samplers.base import ProgressListener
+from rebalance.core.timing import Stopwatch
+from rebalance.tasks.io import artifact_key
+from rebalance.tasks.progress import PrefectProgress
+from rebalance.tasks.stages import GPU_LIMIT
+
+
+@dataclass
+class Attempt:
+    """One method's synthetic rows, its loss curves (methods that train) and its seconds."""
+
+    method: str
+    synthetic: pd.DataFrame | None
+    history: dict[str, Any] | None
+    seconds: dict[str, float]
+
+
+def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a training that crashed (out of memory, a lost device), never a bad input."""
+    try:
+        state.result()
+    except RebalanceError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+# A retried training resumes from the checkpoint in the run's work folder.
+@task(
+    name="try-method",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_unless_domain_error,
+    cache_policy=NO_CACHE,
+)
+def try_method(
+    train: pd.DataFrame,
+    types: dict[str, ColumnType],
+    spec: DatasetSpec,
+    balance: BalanceConfig,
+    plan: BalancePlan,
+    work_dir: str | None = None,
+    threads: int | None = None,
+) -> Attempt:
+    """Fit ``balance.method`` on ``train`` and generate ``plan.to_generate`` rows, with at
+    most ``threads`` OpenMP threads for scikit-learn (None: uncapped)."""
+    method, clock = balance.method, Stopwatch()
+    trains = method_traits(method).trains
+    # A trained model keeps the process's thread count: its rows must not depend on the
+    # tasks that happen to run beside it.
+    with _torch_threads() if trains else native_threads(threads):
+        with clock.stage(f"fit:{method}"):
+            sampler = _fit(train, types, spec, balance, work_dir)
+        with clock.stage(f"generate:{method}"):
+            rows = generate_synthetic(sampler, plan)
+    history = sampler.training_history() if sampler is not None else None
+    return Attempt(method, rows, history, clock.rounded())
+
+
+def _fit(
+    train: pd.DataFrame,
+    types: dict[str, ColumnType],
+    spec: DatasetSpec,
+    balance: BalanceConfig,
+    work_dir: str | None,
+) -> Oversampler | None:
+    traits = method_traits(balance.method)
+    listeners: list[ProgressListener] = []
+    if traits.trains:
+        listeners = [TerminalBar(), PrefectProgress(artifact_key(spec.name, "training"))]
+    # one accelerator-bound fit per GPU: the "gpu" global limit, when the server has one
+    slot = concurrency(GPU_LIMIT, occupy=1, strict=False) if traits.uses_accelerator else None
+    with slot or nullcontext():
+        sampler = fit_oversampler(
+            train,
+            spec.target,
+            types,
+            balance.method,
+            balance.seed,
+            balance.params,
+            work_dir=work_dir if traits.checkpoints else None,
+            progress=listeners,
+        )
+    if sampler is not None:
+        finish_all(listeners, sampler.training_history())  # the bar ends at the real end
+    if sampler is not None and (summary := sampler.training_summary()):
+        get_run_logger().info(summary)
+    return sampler
+
+
+def _torch_threads() -> Any:
+    """The calling thread's torch threads set to the process default (a new thread inherits
+    whatever count another thread set last, e.g. a sampling pool's 1)."""
+    from rebalance.gan.devices import use_default_threads
+
+    return use_default_threads()
