@@ -11,7 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= INFO
 # 2-core machine (see `set_process_defaults` in rebalance/cli/main.py for the measurements).
 export GOMP_SPINCOUNT ?= 10000
 
-.PHONY: install browser postgres demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation
+.PHONY: install browser postgres demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation bench-wide bench-parallel
 
 install: $(STAMP)
 
@@ -82,3 +82,11 @@ bench-validation: $(STAMP)
 
 bench-gan: $(STAMP) $(BENCH_CTGAN)/.installed
 	$(BIN)/python benchmarks/gan_vs_ctgan.py --ctgan-python $(BENCH_CTGAN)/bin/python
+
+# Issue 15's scale checks: a 50-row x 1,000-column run end to end, and method auto on adult
+# with its candidates one after another vs side by side (see benchmarks/README.md).
+bench-wide: $(STAMP)
+	$(BIN)/python benchmarks/wide.py
+
+bench-parallel: $(STAMP)
+	$(BIN)/python benchmarks/parallel_candidates.py

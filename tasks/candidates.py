@@ -19,7 +19,7 @@ from rebalance.core.balance import fit_oversampler, generate_synthetic
 from rebalance.core.config import BalanceConfig, ColumnType, DatasetSpec
 from rebalance.core.errors import RebalanceError
 from rebalance.core.plan import BalancePlan
-from rebalance.core.progress import TerminalBar, finish_all
+from rebalance.core.progress import TerminalBar, close_all, finish_all
 from rebalance.core.runtime import native_threads
 from rebalance.core.samplers import Oversampler, method_traits
 from rebalance.core.samplers.base import ProgressListener
@@ -95,17 +95,21 @@ def _fit(
         listeners = [TerminalBar(), PrefectProgress(artifact_key(spec.name, "training"))]
     # one accelerator-bound fit per GPU: the "gpu" global limit, when the server has one
     slot = concurrency(GPU_LIMIT, occupy=1, strict=False) if traits.uses_accelerator else None
-    with slot or nullcontext():
-        sampler = fit_oversampler(
-            train,
-            spec.target,
-            types,
-            balance.method,
-            balance.seed,
-            balance.params,
-            work_dir=work_dir if traits.checkpoints else None,
-            progress=listeners,
-        )
+    try:
+        with slot or nullcontext():
+            sampler = fit_oversampler(
+                train,
+                spec.target,
+                types,
+                balance.method,
+                balance.seed,
+                balance.params,
+                work_dir=work_dir if traits.checkpoints else None,
+                progress=listeners,
+            )
+    except BaseException:
+        close_all(listeners)
+        raise
     if sampler is not None:
         finish_all(listeners, sampler.training_history())  # the bar ends at the real end
     if sampler is not None and (summary := sampler.training_summary()):

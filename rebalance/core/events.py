@@ -51,7 +51,7 @@ def absolute_location(location: str) -> str:
     """A local path made absolute; an fsspec URL left as it is. Secrets redacted."""
     if _URL.match(location):
         return redact_url(location)
-    return str(Path(location).expanduser().resolve())
+    return redact_url(str(Path(location).expanduser().resolve()))  # a "?token=" is kept out too
 
 
 def inbox_resource(dataset: str) -> dict[str, str]:

@@ -40,6 +40,15 @@ def finish_all(listeners: Iterable[object], history: Mapping[str, Any] | None) -
             finish(history)
 
 
+def close_all(listeners: Iterable[object]) -> None:
+    """End what listeners drew (a bar's line) after a fit that raised: the error that follows
+    starts on a line of its own."""
+    for listener in listeners:
+        close = getattr(listener, "close", None)
+        if callable(close):
+            close()
+
+
 def resumed_line(stats: TrainingProgress) -> str | None:
     """The line a resumed fit logs once (None: it started from scratch)."""
     if stats.resumed_from is None:

@@ -20,7 +20,9 @@ from typing import Any
 
 import yaml
 
-ABORTED = "Aborted submission of flow run"
+# only this variant means "held back by a concurrency limit"; "Server sent an abort signal"
+# (a run cancelled or deleted meanwhile) is left as Prefect words it
+ABORTED = re.compile(r"Aborted submission of flow run .*non-pending state")
 _RUN_ID = re.compile(r"flow run '?([0-9a-f-]{36})'?")
 DOMAIN_FILTER = "rebalance_domain_tracebacks"
 SEEN_LIMIT = 10_000
@@ -35,7 +37,7 @@ class ExplainAbortedSubmissions(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if not message.startswith(ABORTED):
+        if not ABORTED.match(message):
             return True
         found = _RUN_ID.search(message)
         run = found.group(1) if found else "?"

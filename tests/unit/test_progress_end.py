@@ -67,3 +67,29 @@ def test_the_progress_artifact_ends_at_100_percent_with_the_real_state(
     assert writes[-1][0] < 25 and "left" in writes[-1][1]  # throttled: still the first epoch
     finish_all([listener], EARLY_STOP)
     assert writes[-1] == (100.0, "stopped early at epoch 35 of 150: best epoch 20")
+
+
+def test_a_fit_that_raises_ends_the_bar_line_before_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    from rebalance.core.config import BalanceConfig, DatasetSpec
+    from rebalance.tasks import candidates
+
+    stream = Tty()
+
+    def failing_fit(*args: Any, progress: list[Any], **kwargs: Any) -> None:
+        for stats in epochs(3):
+            for listener in progress:
+                listener(stats)
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(candidates, "fit_oversampler", failing_fit)
+    monkeypatch.setattr(candidates, "TerminalBar", lambda: TerminalBar(stream))
+    monkeypatch.setattr(candidates, "PrefectProgress", lambda key: lambda stats: None)
+    monkeypatch.setattr(candidates, "concurrency", lambda *a, **k: None)
+    spec = DatasetSpec(name="toy", path="x.csv", target="y")
+    with pytest.raises(MemoryError):
+        candidates._fit(pd.DataFrame({"y": [0, 1]}), {}, spec, BalanceConfig(method="gan"), None)
+    assert stream.getvalue().endswith("epoch 3/150  critic -0.500  ~0m00s left\n")

@@ -43,6 +43,8 @@ def test_a_held_back_run_is_explained_once_and_its_repeats_dropped() -> None:
     assert RUN in first.getMessage()
     assert not quiet.filter(record(aborted))  # the next polls: nothing more
     assert quiet.filter(record("Runner 'x' submitting flow run"))  # other lines untouched
+    signal = f"Aborted submission of flow run '{RUN}'. Server sent an abort signal: deleted"
+    assert quiet.filter(second := record(signal)) and second.getMessage() == signal  # as it is
 
 
 def logged(env: dict[str, str]) -> str:
