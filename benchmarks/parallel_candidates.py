@@ -13,6 +13,7 @@ version, which must be the same in every mode: the runtime settings do not chang
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import subprocess
@@ -42,7 +43,7 @@ def run_mode(mode: str, spec: Path, out: Path, extra: list[str]) -> dict[str, An
     wall = time.perf_counter() - started
     process.returncode = exit_code = os.waitstatus_to_exitcode(status)
     record = _record(out)
-    seconds = record.get("seconds_per_stage", {})
+    seconds = record.get("seconds_per_stage") or _logged_seconds(log)
     return {
         "mode": mode,
         "exit": exit_code,
@@ -54,6 +55,16 @@ def run_mode(mode: str, spec: Path, out: Path, extra: list[str]) -> dict[str, An
         "version": record.get("version", "?"),
         "last_line": log.read_text(errors="replace").strip().splitlines()[-1:] if exit_code else [],
     }
+
+
+def _logged_seconds(log: Path) -> dict[str, float]:
+    """The flow's "seconds per stage: {...}" log line (a published version's record does not
+    keep them; a refused one's does)."""
+    for line in reversed(log.read_text(errors="replace").splitlines()):
+        if " - seconds per stage: {" in line:
+            found: dict[str, float] = ast.literal_eval(line.split("seconds per stage: ", 1)[1])
+            return found
+    return {}
 
 
 def _record(out: Path) -> dict[str, Any]:
