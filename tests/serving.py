@@ -130,6 +130,16 @@ def port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def completed_runs(client: httpx.Client, flow: str, api: str = "/api") -> int:
+    """Completed runs of ``flow`` (0 while a busy server does not answer); ``api``: the
+    path of the API under the client's base URL."""
+    body = {
+        "flows": {"name": {"any_": [flow]}},
+        "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+    }
+    return len(post(client, f"{api}/flow_runs/filter", body) or [])
+
+
 def postgres_bin() -> Path | None:
     """The folder of Debian's PostgreSQL server programs (initdb, pg_ctl), if installed."""
     on_path = shutil.which("pg_ctl")

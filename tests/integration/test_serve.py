@@ -14,14 +14,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests import serving
 from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
@@ -29,13 +30,7 @@ pytestmark = pytest.mark.integration
 WAIT = 240.0  # seconds per expected outcome
 
 
-def wait_for(what: str, check: Callable[[], Any], log: Path) -> Any:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(1.0)
-    raise AssertionError(f"timed out waiting for {what}; serve log:\n{log.read_text()[-4000:]}")
+wait_for = partial(serving.wait_for, seconds=WAIT)
 
 
 class Api:
@@ -52,11 +47,7 @@ class Api:
         return response.json()
 
     def completed_runs(self, flow: str) -> int:
-        body = {
-            "flows": {"name": {"any_": [flow]}},
-            "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-        }
-        return len(self._post("/flow_runs/filter", body) or [])
+        return serving.completed_runs(self.client, flow, api="")
 
     def events(self, name: str) -> list[dict[str, Any]]:
         body = {"filter": {"event": {"name": [name]}}, "limit": 50}

@@ -9,28 +9,14 @@ import os
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.serving import Served, postgres_cluster, psql, wait_for
+from tests.serving import Served, completed_runs, postgres_cluster, psql, wait_for
 from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
 
 RUN_WAIT = 180.0  # announce, start and finish one small SMOTE run on a busy 2-core machine
-
-
-def completed_runs(client: httpx.Client, flow: str) -> int:
-    body = {
-        "flows": {"name": {"any_": [flow]}},
-        "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-    }
-    try:
-        response = client.post("/api/flow_runs/filter", json=body)
-        response.raise_for_status()
-    except httpx.HTTPError:
-        return 0
-    return len(response.json())
 
 
 def test_a_served_run_keeps_its_state_in_postgresql(tmp_path: Path) -> None:

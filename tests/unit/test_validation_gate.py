@@ -122,6 +122,17 @@ def test_wrong_counts_and_labels_break_the_contract(ctx: ValidationContext) -> N
     assert any("only from the requested classes" in n for n in names)
 
 
+def _income_check(
+    real: pd.DataFrame, rows: pd.DataFrame, tolerances: ContractConfig, phrase: str
+) -> GateCheck:
+    """The contract's one check of the 'income' column of class 'yes' whose name has
+    ``phrase``."""
+    checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerances)
+    (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
+                and phrase in c.name]  # fmt: skip
+    return check
+
+
 def test_the_null_share_tolerance_is_the_contract_config_and_reads_plainly() -> None:
     real = mixed_frame()  # no income is missing
     rows = real[real["label"] == "yes"].sample(40, replace=True, random_state=0)
@@ -130,10 +141,7 @@ def test_the_null_share_tolerance_is_the_contract_config_and_reads_plainly() -> 
 
     def income_check(tolerance: float) -> GateCheck:
         tolerances = ContractConfig(null_share_tolerance=tolerance)
-        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerances)
-        (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
-                    and "non-null" in c.name]  # fmt: skip
-        return check
+        return _income_check(real, rows, tolerances, "non-null")
 
     strict = income_check(ContractConfig().null_share_tolerance)
     assert not strict.passed
@@ -153,11 +161,7 @@ def test_the_range_tolerance_is_the_contract_config_and_reads_plainly() -> None:
     assert span > 0
 
     def income_range(tolerance: float) -> GateCheck:
-        tolerances = ContractConfig(range_tolerance=tolerance)
-        checks = contract_checks(real, rows, "label", MIXED_TYPES, {"yes": 40}, tolerances)
-        (check,) = [c for c in checks if c.name.startswith("contract: column 'income' of class")
-                    and "within the real range" in c.name]  # fmt: skip
-        return check
+        return _income_check(real, rows, ContractConfig(range_tolerance=tolerance), "real range")
 
     default = income_range(ContractConfig().range_tolerance)
     assert not default.passed
