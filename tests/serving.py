@@ -130,6 +130,23 @@ def port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def toy_spec(folder: Path, validation: str, schedule: str) -> tuple[Path, Path, Path]:
+    """A served SMOTE spec for dataset `toy` watching ``folder/inbox`` and publishing under
+    ``folder/out``; ``validation`` and ``schedule`` are the flow-style YAML of those sections
+    (the inbox is added to the schedule). Returns the spec, the inbox and the output root."""
+    inbox, out = folder / "inbox", folder / "out"
+    inbox.mkdir()
+    spec = folder / "toy.yaml"
+    spec.write_text(
+        "dataset: {name: toy, path: unused.csv, target: label}\n"
+        "balance: {method: smote}\n"
+        f"validation: {{{validation}}}\n"
+        f"schedule: {{inbox: {inbox}, {schedule}}}\n"
+        f"output: {{root: {out}}}\n"
+    )
+    return spec, inbox, out
+
+
 def completed_runs(client: httpx.Client, flow: str, api: str = "/api") -> int:
     """Completed runs of ``flow`` (0 while a busy server does not answer); ``api``: the
     path of the API under the client's base URL."""

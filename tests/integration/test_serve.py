@@ -56,15 +56,10 @@ class Api:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Api, Path, Path, Path]]:
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    inbox.mkdir()
-    spec = tmp_path / "toy.yaml"
-    spec.write_text(
-        "dataset: {name: toy, path: unused.csv, target: label}\n"
-        "balance: {method: smote}\n"
-        "validation: {on_failure: fallback, fallback_methods: [none]}\n"
-        f"schedule: {{inbox: {inbox}, pattern: '*.csv', watch_every_seconds: 5}}\n"
-        f"output: {{root: {out}}}\n"
+    spec, inbox, out = serving.toy_spec(
+        tmp_path,
+        validation="on_failure: fallback, fallback_methods: [none]",
+        schedule="pattern: '*.csv', watch_every_seconds: 5",
     )
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")} | {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import Served, completed_runs, postgres_cluster, psql, wait_for
+from tests.serving import Served, completed_runs, postgres_cluster, psql, toy_spec, wait_for
 from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
@@ -20,15 +20,8 @@ RUN_WAIT = 180.0  # announce, start and finish one small SMOTE run on a busy 2-c
 
 
 def test_a_served_run_keeps_its_state_in_postgresql(tmp_path: Path) -> None:
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    inbox.mkdir()
-    spec = tmp_path / "toy.yaml"
-    spec.write_text(
-        "dataset: {name: toy, path: unused.csv, target: label}\n"
-        "balance: {method: smote}\n"
-        "validation: {enabled: false}\n"
-        f"schedule: {{inbox: {inbox}, watch_every_seconds: 5, stable_seconds: 1}}\n"
-        f"output: {{root: {out}}}\n"
+    spec, inbox, out = toy_spec(
+        tmp_path, validation="enabled: false", schedule="watch_every_seconds: 5, stable_seconds: 1"
     )
     db_port = free_port()
     with postgres_cluster(db_port) as url:

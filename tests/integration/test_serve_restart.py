@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serving import Served, get, post, wait_for
+from tests.serving import Served, get, post, toy_spec, wait_for
 from tests.support import free_port, mixed_frame
 
 pytestmark = pytest.mark.integration
@@ -24,15 +24,10 @@ WATCH_EVERY = 5
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    spec = tmp_path / "toy.yaml"
-    spec.write_text(
-        "dataset: {name: toy, path: unused.csv, target: label}\n"
-        "balance: {method: smote}\n"
-        "validation: {enabled: false}\n"
-        f"schedule: {{inbox: {inbox}, watch_every_seconds: {WATCH_EVERY}, stable_seconds: 1}}\n"
-        f"output: {{root: {tmp_path / 'out'}}}\n"
+    spec, inbox, _ = toy_spec(
+        tmp_path,
+        validation="enabled: false",
+        schedule=f"watch_every_seconds: {WATCH_EVERY}, stable_seconds: 1",
     )
     serve = Served(tmp_path, spec, free_port())
     try:
