@@ -11,7 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= INFO
 # 2-core machine (see `set_process_defaults` in rebalance/cli/main.py for the measurements).
 export GOMP_SPINCOUNT ?= 10000
 
-.PHONY: install browser postgres demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation bench-wide bench-parallel
+.PHONY: install browser postgres demo test lint typecheck clean bench-ctgan-env bench-gan bench-validation bench-wide bench-parallel bench-scale
 
 install: $(STAMP)
 
@@ -87,6 +87,9 @@ bench-gan: $(STAMP) $(BENCH_CTGAN)/.installed
 # with its candidates one after another vs side by side (see benchmarks/README.md).
 bench-wide: $(STAMP)
 	$(BIN)/python benchmarks/wide.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scale.py
 
 bench-parallel: $(STAMP)
 	$(BIN)/python benchmarks/parallel_candidates.py

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 # short OpenMP spins before torch and scikit-learn load (see rebalance/cli/main.py)
 os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +49,20 @@ from rebalance.data_contracts.synthetic_contract import evaluate_with_contract  
 DATASETS = ["adult", "bank-marketing", "mammography", "oil-spill", "german", "phoneme"]
 
 
-def configure(name: str, seed: int, gan_epochs: int) -> RebalanceConfig:
+def configure(
+    name: str, seed: int, gan_epochs: int, gan_options: dict[str, Any] | None = None
+) -> RebalanceConfig:
     config = load_config(ROOT / "examples" / "specs" / f"{name}.yaml")
     method_params = config.balance.model_dump(exclude_none=True).get("method_params", {})
-    method_params["gan"] = {**method_params.get("gan", {}), "epochs": gan_epochs}
+    gan = {**method_params.get("gan", {}), **(gan_options or {}), "epochs": gan_epochs}
+    method_params["gan"] = gan
     return config.with_overrides(method="auto", seed=seed, method_params=method_params)
 
 
-def run_one(name: str, seed: int, gan_epochs: int) -> dict[str, Any]:
-    config = configure(name, seed, gan_epochs)
+def run_one(
+    name: str, seed: int, gan_epochs: int, gan_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    config = configure(name, seed, gan_epochs, gan_options)
     spec, balance, settings = config.dataset, config.balance, config.validation
     started, seconds = time.perf_counter(), {}
     table = type_table(read_raw(spec), spec)
@@ -157,6 +164,13 @@ def main() -> int:
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--gan-epochs", type=int, default=100)
+    parser.add_argument(
+        "--gan-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a GAN option for every run (YAML value), e.g. class_consistency_mode=match",
+    )
     parser.add_argument("--jsonl", default="benchmark-validation.jsonl")
     parser.add_argument(
         "--table-from", metavar="JSONL", help="print the tables of a finished run's raw rows"
@@ -167,11 +181,14 @@ def main() -> int:
             rows = [json.loads(line) for line in saved]
         print(tables(rows) + "\n\n" + summary_table(rows))
         return 0
+    gan_options = {
+        key: yaml.safe_load(value) for key, value in (o.split("=", 1) for o in args.gan_option)
+    }
     rows = []
     with open(args.jsonl, "w") as raw:
         for name in args.datasets:
             for seed in args.seeds:
-                row = run_one(name, seed, args.gan_epochs)
+                row = run_one(name, seed, args.gan_epochs, gan_options)
                 raw.write(json.dumps(row) + "\n")
                 raw.flush()
                 rows.append(row)

@@ -85,7 +85,9 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         get_run_logger().info("seconds per stage: %s", seconds)
         raise refusal_error(spec.name, verdict.decision, where, seconds)
     with clock.stage("publish"):
-        result = io.publish(run, chosen, verdict.side_files)
+        attempt = tried.attempts.get(chosen.method)
+        rows_fitted = attempt.rows_fitted if attempt is not None else None
+        result = io.publish(run, chosen, verdict.side_files, rows_fitted)
     io.discard_work(scratch)  # checkpoints are not needed once published
     announce_published(spec.name, str(root), result, chosen)
     get_run_logger().info("seconds per stage: %s", clock.rounded())

@@ -46,10 +46,13 @@ class GanConfig:
     eval_every: int = 5  # epochs between fidelity checks
     patience: int = 6  # checks without improvement before stopping
     eval_rows: int = 2000  # synthetic rows drawn per fidelity check
+    max_fit_rows: int = 200_000  # larger tables: a stratified sample (subsample.py)
     # sampling: discriminator rejection sampling (see rejection.py)
     rejection: bool = True  # measured: benchmarks/gan_levers.py
     rejection_quantile: float = 0.95  # M = this quantile of the density ratio on generated rows
     rejection_max_draws: float = 20.0  # candidates per requested row at most
+    class_consistency: float = 0.5  # floor quantile of the class-vs-rest check; 0: off
+    class_consistency_mode: Literal["floor", "match"] = "match"
     # runtime
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     bf16: bool = False  # bf16 autocast on CUDA

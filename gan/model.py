@@ -34,6 +34,7 @@ from rebalance.gan.rejection import (
     filtered_rows,
     fit_filter,
 )
+from rebalance.gan.subsample import stratified_cap
 from rebalance.gan.trainer import EpochStats, History, Trainer
 from rebalance.gan.transformer import TabularTransformer
 
@@ -63,6 +64,9 @@ class ConditionalTabularGAN:
         labels = frame[target].astype(str)
         self.classes_ = sorted(labels.unique())
         self.class_ranges_ = _class_ranges(frame, labels, self.feature_types_)
+        self.given_rows_ = len(frame)
+        frame = stratified_cap(frame, target, cfg.max_fit_rows, cfg.seed)
+        self.fit_rows_ = len(frame)
         train, held_out = frame, None
         if cfg.validation_fraction > 0 and len(frame) >= 50:
             train, held_out = stratified_split(frame, target, cfg.validation_fraction, cfg.seed)
@@ -101,9 +105,17 @@ class ConditionalTabularGAN:
         filters = {}
         for label in self.classes_:
             real = encoder.transform(frame.loc[labels == label, features])  # (n, features)
+            others = encoder.transform(frame.loc[labels != label, features])
             draw = self._drawer(label, rng, self.config.seed + 2)
             fitted = fit_filter(
-                real, draw, encoder.transform, self.config.rejection_quantile, self.config.seed
+                real,
+                draw,
+                encoder.transform,
+                self.config.rejection_quantile,
+                self.config.seed,
+                others,
+                self.config.class_consistency,
+                self.config.class_consistency_mode,
             )
             if fitted is not None:
                 filters[label] = fitted
@@ -199,6 +211,7 @@ class ConditionalTabularGAN:
             "feature_types": self.feature_types_,
             "classes": self.classes_,
             "class_ranges": self.class_ranges_,
+            "fit_rows": [self.fit_rows_, self.given_rows_],  # rows fitted on, of rows given
             "history": self.history_.to_dict(),
             "rejection": self.rejection_.state() if self.rejection_ else None,
         }
@@ -226,6 +239,7 @@ class ConditionalTabularGAN:
         model.feature_types_ = state["feature_types"]
         model.classes_ = state["classes"]
         model.class_ranges_ = state.get("class_ranges", {})
+        model.fit_rows_, model.given_rows_ = state.get("fit_rows", [0, 0])
         model.history_ = History(**state["history"])
         model.transformer_ = TabularTransformer.from_dict(state["transformer"])
         model.rejection_ = None

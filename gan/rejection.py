@@ -4,6 +4,12 @@ Per class, a gradient-boosted classifier learns the GAN's real training rows aga
 ones; its odds r(x) = p / (1 - p) estimate the density ratio p_real / p_gen (up to a constant,
 which cancels). A candidate row is kept with probability min(1, r(x) / M), M a high quantile
 of r on fresh generated rows: regions the generator over-produces are thinned out.
+
+Class consistency (on top): a second classifier learns the class's real rows against the other
+classes' real rows; a candidate whose logit falls below the ``quantile`` of the class's own
+out-of-fold logits sits where the real data puts other classes, and is refused. Added as rows
+of its class, such a row teaches a downstream classifier to call those rows so (measured:
+``benchmarks/gan_amounts.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from rebalance.core.validation.encoding import (
     MAX_TREE_LEVELS,
@@ -30,6 +37,7 @@ MAX_REAL_ROWS = 5000  # a class's real rows the classifier sees, at most (a seed
 MIN_GENERATED_ROWS = 500
 MIN_BATCH = 256  # candidates per draw, at least
 PREFIX = "rejection."  # tensor names in the saved weights file
+CONSISTENCY = "consistency_"  # names of the class-consistency trees' arrays and scalars
 
 Draw = Callable[[int, int], pd.DataFrame]  # (rows, round) -> decoded feature rows
 
@@ -65,22 +73,68 @@ class OrdinalEncoder:
 
 
 @dataclass
+class Consistency:
+    """The class-vs-other-classes trees of one class, and a log acceptance per band of their
+    logit: ``floor`` mode refuses the band below the floor, ``match`` mode thins each band to
+    the share of the class's real rows it holds."""
+
+    trees: TreeEnsemble
+    edges: np.ndarray  # (bands - 1,) ascending logit edges
+    log_weights: np.ndarray  # (bands,) log acceptance per band, max 0
+
+    def log_accept(self, features: np.ndarray) -> np.ndarray:
+        """(rows,) log acceptance of ``features`` (rows, columns)."""
+        band = np.searchsorted(self.edges, self.trees.logit(features), side="right")
+        return self.log_weights[band]
+
+    def passes(self, features: np.ndarray) -> np.ndarray:
+        """(rows,) bool: the row can be kept."""
+        return np.isfinite(self.log_accept(features))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {**self.trees.arrays(), "edges": self.edges, "log_weights": self.log_weights}
+
+    @classmethod
+    def from_parts(cls, arrays: dict[str, np.ndarray], scalars: dict[str, float]) -> Consistency:
+        trees = TreeEnsemble.from_parts(arrays, scalars)
+        return cls(trees, np.asarray(arrays["edges"]), np.asarray(arrays["log_weights"]))
+
+
+@dataclass
 class ClassFilter:
     trees: TreeEnsemble
     log_cap: float  # log M
     rate: float  # expected share of candidates kept, sizes the draws
+    consistency: Consistency | None = None
 
     def log_accept(self, features: np.ndarray) -> np.ndarray:
-        """(rows,) log acceptance probability, log min(1, r / M)."""
-        return np.minimum(self.trees.logit(features) - self.log_cap, 0.0)
+        """(rows,) log acceptance probability, log min(1, r / M); -inf where the row is not
+        plausible for its class."""
+        log_p = np.minimum(self.trees.logit(features) - self.log_cap, 0.0)
+        if self.consistency is None:
+            return log_p
+        return log_p + self.consistency.log_accept(features)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        arrays = self.trees.arrays()
+        if self.consistency is not None:
+            arrays |= {f"{CONSISTENCY}{k}": v for k, v in self.consistency.arrays().items()}
+        return arrays
 
     def scalars(self) -> dict[str, float]:
-        return {**self.trees.scalars(), "log_cap": self.log_cap, "rate": self.rate}
+        scalars = {**self.trees.scalars(), "log_cap": self.log_cap, "rate": self.rate}
+        if self.consistency is not None:
+            trees = self.consistency.trees.scalars()
+            scalars |= {f"{CONSISTENCY}{k}": v for k, v in trees.items()}
+        return scalars
 
     @classmethod
     def from_parts(cls, arrays: dict[str, np.ndarray], scalars: dict[str, float]) -> ClassFilter:
         trees = TreeEnsemble.from_parts(arrays, scalars)
-        return cls(trees, float(scalars["log_cap"]), float(scalars["rate"]))
+        consistency = None
+        if f"{CONSISTENCY}edges" in arrays:
+            consistency = Consistency.from_parts(_prefixed(arrays), _prefixed(scalars))
+        return cls(trees, float(scalars["log_cap"]), float(scalars["rate"]), consistency)
 
 
 def filter_classifier(real_rows: int, seed: int) -> HistGradientBoostingClassifier:
@@ -98,14 +152,14 @@ def filter_classifier(real_rows: int, seed: int) -> HistGradientBoostingClassifi
 
 def fit_filter(
     real: np.ndarray, draw: Draw, encode: Callable[[pd.DataFrame], np.ndarray], quantile: float,
-    seed: int,
+    seed: int, others: np.ndarray | None = None, consistency_quantile: float = 0.0,
+    consistency_mode: str = "floor",
 ) -> ClassFilter | None:  # fmt: skip
-    """The filter of one class from its encoded real rows (n, columns); None if too few."""
+    """The filter of one class from its encoded real rows (n, columns); None if too few.
+    ``others``: the other classes' encoded real rows, for the class-consistency check."""
     if len(real) < MIN_REAL_ROWS:
         return None
-    if len(real) > MAX_REAL_ROWS:
-        keep = np.random.default_rng(seed).choice(len(real), MAX_REAL_ROWS, replace=False)
-        real = real[np.sort(keep)]
+    real = _at_most(real, MAX_REAL_ROWS, seed)
     n_fake = max(len(real), MIN_GENERATED_ROWS)
     fake = encode(draw(n_fake, 0))  # fits the classifier
     fresh = encode(draw(n_fake, 1))  # sets M: scores of rows the classifier never saw
@@ -114,8 +168,66 @@ def fit_filter(
     trees = TreeEnsemble.from_sklearn(model)
     logit = trees.logit(fresh)  # (n_fake,)
     log_cap = float(np.quantile(logit, quantile))
-    rate = float(np.exp(np.minimum(logit - log_cap, 0.0)).mean())
-    return ClassFilter(trees, log_cap, rate)
+    filt = ClassFilter(trees, log_cap, 1.0)
+    if others is not None and consistency_quantile > 0:
+        kept = np.exp(np.minimum(logit - log_cap, 0.0))  # (n_fake,) what DRS keeps of fresh
+        generated = (fresh, kept) if consistency_mode == "match" else None
+        filt.consistency = fit_consistency(real, others, consistency_quantile, seed, generated)
+    filt.rate = float(np.exp(filt.log_accept(fresh)).mean())
+    return filt
+
+
+def fit_consistency(
+    real: np.ndarray,
+    others: np.ndarray,
+    quantile: float,
+    seed: int,
+    generated: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Consistency | None:
+    """The class's real rows (n, columns) against the other classes' (m, columns): the trees,
+    and as the floor the ``quantile`` of the class rows' out-of-fold logits, or with
+    ``generated`` (rows, and the weight rejection sampling keeps of each) the bands of
+    :func:`matched_bands`. None if either side has too few rows."""
+    if len(real) < MIN_REAL_ROWS or len(others) < MIN_REAL_ROWS:
+        return None
+    others = _at_most(others, MAX_REAL_ROWS, seed)
+    x = np.vstack([real, others])  # (n + m, columns)
+    y = np.r_[np.ones(len(real)), np.zeros(len(others))]
+    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    model = filter_classifier(len(real), seed)
+    unseen = cross_val_predict(model, x, y, cv=folds, method="decision_function")  # (n + m,)
+    trees = TreeEnsemble.from_sklearn(model.fit(x, y))
+    real_logits = unseen[: len(real)]
+    if generated is not None:
+        return matched_bands(trees, real_logits, *generated)
+    floor = np.array([np.quantile(real_logits, quantile)])
+    return Consistency(trees, floor, np.array([-np.inf, 0.0]))
+
+
+def matched_bands(
+    trees: TreeEnsemble, real_logits: np.ndarray, rows: np.ndarray, kept: np.ndarray
+) -> Consistency:
+    """Bands at the deciles of the class's out-of-fold real logits; each band keeps its real
+    share over its share of generated ``rows`` (weighted by ``kept``), scaled so that the most
+    under-produced band keeps every row."""
+    bands = max(2, min(10, len(real_logits) // 5))
+    edges = np.quantile(real_logits, np.arange(1, bands) / bands)  # (bands - 1,)
+    band = np.searchsorted(edges, trees.logit(rows), side="right")  # (rows,)
+    generated = np.bincount(band, weights=kept, minlength=bands) / max(kept.sum(), 1e-12)
+    ratio = (1.0 / bands) / np.maximum(generated, 0.25 / bands)  # at most 4: rare bands
+    return Consistency(trees, edges, np.log(ratio / ratio.max()))
+
+
+def _prefixed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The consistency trees' own entries, their prefix removed."""
+    return {k.removeprefix(CONSISTENCY): v for k, v in values.items() if k.startswith(CONSISTENCY)}
+
+
+def _at_most(rows: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    if len(rows) <= limit:
+        return rows
+    keep = np.random.default_rng(seed).choice(len(rows), limit, replace=False)
+    return rows[np.sort(keep)]
 
 
 def filtered_rows(
@@ -166,7 +278,7 @@ class RejectionFilters:
         return {
             f"{PREFIX}{i}.{name}": torch.from_numpy(np.ascontiguousarray(array))
             for i, filt in enumerate(self.classes.values())
-            for name, array in filt.trees.arrays().items()
+            for name, array in filt.arrays().items()
         }
 
     def state(self) -> dict[str, Any]:

@@ -45,6 +45,9 @@ class GanOversampler(Oversampler):
     def _sample(self, label: str, n: int) -> pd.DataFrame:
         return self.model_.sample(label, n)
 
+    def fitted_rows(self) -> int:
+        return int(self.model_.fit_rows_)  # a stratified sample of a large table
+
     def training_history(self) -> dict[str, list[Any]] | None:
         return self.model_.history_.to_dict()
 
@@ -58,7 +61,14 @@ class GanOversampler(Oversampler):
             if history.resumed_from
             else ""
         )
+        model = self.model_
+        sample = (
+            f" on a stratified sample of {model.fit_rows_:,} of {model.given_rows_:,} rows "
+            "(gan.max_fit_rows)"
+            if model.fit_rows_ < model.given_rows_
+            else ""
+        )
         return (
-            f"GAN trained {len(history.critic_loss)} epoch(s){resumed}, "
+            f"GAN trained {len(history.critic_loss)} epoch(s){sample}{resumed}, "
             f"best at epoch {history.best_epoch}{stopped}"
         )

@@ -37,6 +37,7 @@ class Attempt:
     synthetic: pd.DataFrame | None
     history: dict[str, Any] | None
     seconds: dict[str, float]
+    rows_fitted: tuple[int, int] | None = None  # (rows the sampler learnt from, rows given)
 
 
 def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -78,8 +79,10 @@ def try_method(
             sampler = _fit(train, types, spec, balance, work_dir)
         with clock.stage(f"generate:{method}"):
             rows = generate_synthetic(sampler, plan)
-    history = sampler.training_history() if sampler is not None else None
-    return Attempt(method, rows, history, clock.rounded())
+    if sampler is None:
+        return Attempt(method, rows, None, clock.rounded())
+    rows_fitted = (sampler.fitted_rows(), sampler.given_rows_)
+    return Attempt(method, rows, sampler.training_history(), clock.rounded(), rows_fitted)
 
 
 def _fit(

@@ -89,11 +89,14 @@ def discard_work(folder: str) -> None:
 
 @task(name="publish", **IO_OPTIONS)
 def publish(
-    run: RunRecord, chosen: Publication, side_files: dict[str, Any]
+    run: RunRecord,
+    chosen: Publication,
+    side_files: dict[str, Any],
+    rows_fitted: tuple[int, int] | None = None,
 ) -> publishing.PublishResult:
     """Write the real train rows with ``chosen``'s synthetic rows, and the real holdout (a
     synthetic-only release: its synthetic rows alone), as one complete version with its
-    metadata and side files."""
+    metadata and side files. ``rows_fitted``: the rows its sampler learnt from, of those given."""
     config, dataset = run.config, run.config.dataset.name
     record = side_files.get("_validation.json")  # absent when validation is off
     metadata = run_metadata(
@@ -106,6 +109,7 @@ def publish(
         run_id=run.run_id,
         method=chosen.method,
         validation=validation_metadata(record) if record is not None else None,
+        rows_fitted=rows_fitted,
     )
     splits = release_splits(run.train, run.holdout, chosen)
     result = publishing.publish_version(

@@ -102,6 +102,14 @@ class ValidationConfig(_Strict):
     max_rows: int = Field(
         5000, ge=100, description="rows per class used by fidelity and privacy metrics"
     )
+    max_split_rows: int = Field(
+        200_000,
+        ge=1000,
+        description="larger splits are scored on a stratified sample of this many rows: the "
+        "gate's classifiers train on and score samples of the fit, selection, train and "
+        "holdout rows (the report's train rows and scored rows), and distances to train rows "
+        "are measured to at most this many rows of each class",
+    )
     cv_folds: int = Field(3, ge=2, le=10)
 
     @model_validator(mode="after")

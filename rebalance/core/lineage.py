@@ -43,6 +43,7 @@ def run_metadata(
     run_id: str | None,
     method: str,
     validation: dict[str, Any] | None = None,
+    rows_fitted: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Everything a published file says about how it was made. ``method`` is whose rows were
     published; ``validation`` the gate's compact record (None: not validated)."""
@@ -68,6 +69,8 @@ def run_metadata(
         "library_versions": library_versions(),
         "run_id": run_id,
     }
+    if rows_fitted is not None:  # e.g. a GAN fitted on a stratified sample of a large table
+        metadata["sampler_rows"] = {"fitted": rows_fitted[0], "given": rows_fitted[1]}
     if validation is not None:
         metadata["validation"] = validation
     return metadata

@@ -72,6 +72,15 @@ class SmoteOptions(_Options):
     k_neighbors: int = Field(
         5, ge=1, description="neighbours to interpolate towards (fewer when a class is smaller)"
     )
+    neighbour_rows: int = Field(
+        10_000,
+        ge=2,
+        description="a larger class searches its neighbours among a seeded sample of this many "
+        "of its rows (the search costs rows squared)",
+    )
+    batch_rows: int = Field(
+        100_000, ge=1, description="new rows made per step, which bounds the memory a step needs"
+    )
 
 
 class GanOptions(_Options):
@@ -112,6 +121,12 @@ class GanOptions(_Options):
     eval_every: int = Field(5, ge=0, description="epochs between fidelity checks; 0: none")
     patience: int = Field(6, ge=1, description="checks without improvement before stopping")
     eval_rows: int = Field(2000, ge=1, description="synthetic rows drawn per fidelity check")
+    max_fit_rows: int = Field(
+        200_000,
+        ge=100,
+        description="a larger table is fitted on a stratified sample of this many rows (the "
+        "smaller classes whole); the run log and the metadata say so",
+    )
     # sampling
     rejection: bool = Field(
         True, description="discriminator rejection sampling: thin rows a classifier finds fake"
@@ -121,6 +136,20 @@ class GanOptions(_Options):
     )
     rejection_max_draws: float = Field(
         20.0, ge=1.0, description="candidates per requested row at most; then the least rejected"
+    )
+    class_consistency: float = Field(
+        0.5,
+        ge=0.0,
+        lt=1.0,
+        description="with rejection on: check each row against a classifier of the real rows "
+        "(its class against the others; see class_consistency_mode); floor mode refuses a row "
+        "scored below this quantile of the class's own real rows (out of fold); 0: off",
+    )
+    class_consistency_mode: Literal["floor", "match"] = Field(
+        "match",
+        description="match: thin rows so that their class scores spread as the class's real "
+        "rows' do; floor: refuse every row below the class_consistency quantile (more "
+        "utility, less fidelity: benchmarks/RESULTS.md)",
     )
     # runtime
     device: str = Field("auto", pattern=r"^(auto|[a-z]+(:\d+)?)$", description="auto, cpu, cuda:N")

@@ -37,6 +37,14 @@ def selection_split(
     return stratified_split(train, target, fraction, [seed, 1])
 
 
+def bounded_sample(frame: pd.DataFrame, target: str, rows: int, seed: int) -> pd.DataFrame:
+    """``frame`` if it has at most ``rows`` rows, else a seeded stratified sample of about
+    ``rows`` rows with the class shares of ``frame`` (every class keeps a row)."""
+    if len(frame) <= rows:
+        return frame
+    return stratified_split(frame, target, 1.0 - rows / len(frame), [seed, 5])[0]
+
+
 def check_validation_splits(
     target: str,
     validated: list[str],

@@ -30,6 +30,7 @@ def test_flow_publishes_a_balanced_dataset_and_reuses_it(toy_csv: Path, tmp_path
     manifest = publish.read_manifest(summary.path)
     assert manifest["input_fingerprint"] and manifest["class_counts_after"] == summary.after
     assert manifest["library_versions"]["prefect"]
+    assert manifest["sampler_rows"] == {"fitted": 120, "given": 120}  # smote: every train row
     assert (Path(summary.path) / "_profile.json").is_file()
 
     again = rebalance(config)

@@ -174,7 +174,7 @@ def test_method_options_are_typed_and_feed_the_samplers(tmp_path: Path) -> None:
     assert (gan["epochs"], gan["batch_size"], gan["generator_dims"]) == (200, 100, (64, 32))
     assert gan["pac"] == GanOptions().pac
     assert "method" not in gan and "seed" not in gan  # the seed is balance.seed
-    assert balance.params_for("smote") == {"k_neighbors": 3}
+    assert balance.params_for("smote") == {**dict(SmoteOptions()), "k_neighbors": 3}
     assert balance.params_for("random") == {}
     assert balance.params_for("none") == {}
 
@@ -237,7 +237,8 @@ def test_for_method_gives_each_candidate_its_own_options() -> None:
     assert (gan.method, gan.params) == ("gan", GanOptions(epochs=7))
     assert dict(gan.params or {}) == config.balance.params_for("gan")
     smote = config.for_method("smote")
-    assert (smote.method, dict(smote.params or {})) == ("smote", {"k_neighbors": 5})
+    assert smote.method == "smote" and dict(smote.params or {}) == dict(SmoteOptions())
+    assert dict(smote.params or {})["k_neighbors"] == 5
     assert config.for_method("none").params is None
 
 

@@ -108,7 +108,11 @@ def test_options_are_the_samplers_keyword_arguments() -> None:
     assert "method" not in kwargs and "seed" not in kwargs
     assert kwargs["epochs"] == 3 and len(gan) == len(kwargs) == len(GanOptions.model_fields) - 2
     assert "seed" not in gan.model_dump()  # a spec's seed is balance.seed
-    assert dict(SmoteOptions(k_neighbors=2)) == {"k_neighbors": 2}
+    assert dict(SmoteOptions(k_neighbors=2)) == {
+        "k_neighbors": 2,
+        "neighbour_rows": 10_000,
+        "batch_rows": 100_000,
+    }
     assert dict(RandomOptions()) == {}
     with pytest.raises(KeyError):
         SmoteOptions()["method"]

@@ -80,10 +80,15 @@ class Oversampler(ABC):
         self.dtypes_ = frame.dtypes.to_dict()
         self.labels_ = {str(label): label for label in frame[target].unique()}
         self.class_counts_ = {str(k): int(v) for k, v in frame[target].value_counts().items()}
+        self.given_rows_ = len(frame)
         self._work_dir = work_dir
         self._listeners = tuple(progress)
         self._fit(frame.reset_index(drop=True))
         return self
+
+    def fitted_rows(self) -> int:
+        """Rows the fit learnt from: all it was given unless the method bounds them."""
+        return self.given_rows_
 
     def training_history(self) -> dict[str, list[Any]] | None:
         """Loss curves and evaluation scores of a fit over epochs (None: not a training method)."""

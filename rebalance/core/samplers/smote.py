@@ -9,6 +9,7 @@ would be set by SMOTE-NC's majority vote of neighbours and almost never come out
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,11 +40,24 @@ class _CategoricalColumn:
 class SmoteOversampler(Oversampler):
     name = "smote"
 
-    def __init__(self, seed: int = 0, k_neighbors: int = 5) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        k_neighbors: int = 5,
+        neighbour_rows: int = 10_000,
+        batch_rows: int = 100_000,
+    ) -> None:
         super().__init__(seed=seed)
-        if k_neighbors < 1:
-            raise SamplerError(f"expected k_neighbors >= 1, found {k_neighbors}")
+        for name, value in (
+            ("k_neighbors", k_neighbors),
+            ("neighbour_rows", neighbour_rows),
+            ("batch_rows", batch_rows),
+        ):
+            if value < 1:
+                raise SamplerError(f"expected {name} >= 1, found {value}")
         self.k_neighbors = k_neighbors
+        self.neighbour_rows = neighbour_rows  # class rows the neighbours are searched among
+        self.batch_rows = batch_rows  # new rows per imbalanced-learn call
 
     def _fit(self, frame: pd.DataFrame) -> None:
         features = [name for name in self.columns_ if name != self.target_]
@@ -86,20 +100,56 @@ class SmoteOversampler(Oversampler):
         have = self.class_counts_[label]
         if have < 2:
             raise SamplerError(f"SMOTE needs at least 2 rows of class {label!r}, found {have}")
-        seed = int(self.class_rng(label).integers(2**31 - 1))
+        matrix, labels = self._neighbour_rows(label)
+        seeds = self.class_rng(label)
+        blocks = []
+        for start in range(0, n, self.batch_rows):
+            wanted = min(self.batch_rows, n - start)
+            sampler = self._imblearn_sampler(label, matrix, labels, wanted, seeds)
+            resampled, _ = sampler.fit_resample(matrix, labels)
+            blocks.append(resampled[len(matrix) :])  # imblearn appends the new rows
+        return self._decode(np.vstack(blocks))
+
+    def _imblearn_sampler(
+        self,
+        label: str,
+        matrix: np.ndarray,
+        labels: np.ndarray,
+        wanted: int,
+        seeds: np.random.Generator,
+    ) -> SMOTE | SMOTEN | SMOTENC:
+        have = int((labels == label).sum())
         options = {
-            "sampling_strategy": {label: have + n},
+            "sampling_strategy": {label: have + wanted},
             "k_neighbors": min(self.k_neighbors, have - 1),
-            "random_state": seed,
+            "random_state": int(seeds.integers(2**31 - 1)),
         }
         if not self.categorical_positions_:
-            sampler = SMOTE(**options)
-        elif not self.numeric_:
-            sampler = SMOTEN(**options)
+            return SMOTE(**options)
+        if not self.numeric_:
+            return SMOTEN(**options)
+        return SMOTENC(categorical_features=self.categorical_positions_, **options)
+
+    def _neighbour_rows(self, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows imbalanced-learn is given to make rows of ``label``: (rows, features) and
+        their labels. SMOTE and SMOTE-NC look at the class's own rows only (plus one row of
+        another class, since imbalanced-learn wants two classes): the same new rows as the
+        whole table gives, without copying it per call. SMOTEN's value-difference metric reads
+        every class, so it gets all rows. A class above ``neighbour_rows`` is searched in a
+        seeded sample of that many of its rows (with the other classes thinned alike for
+        SMOTEN): the neighbour search costs rows squared."""
+        in_class = self.labels_array_ == label
+        have = int(in_class.sum())
+        keep_share = min(1.0, self.neighbour_rows / have)
+        rng = np.random.default_rng([self.seed, zlib.crc32(label.encode()), 1])
+        if self.categorical_positions_ and not self.numeric_:
+            chosen = _thinned(self.labels_array_, keep_share, rng)
         else:
-            sampler = SMOTENC(categorical_features=self.categorical_positions_, **options)
-        resampled, _ = sampler.fit_resample(self.matrix_, self.labels_array_)
-        return self._decode(resampled[len(self.matrix_) :])  # imblearn appends the new rows
+            rows = np.flatnonzero(in_class)
+            if keep_share < 1.0:
+                rows = np.sort(rng.choice(rows, self.neighbour_rows, replace=False))
+            chosen = np.r_[rows, np.flatnonzero(~in_class)[:1]]
+        return self.matrix_[chosen], self.labels_array_[chosen]
 
     def _decode(self, block: np.ndarray) -> pd.DataFrame:
         out: dict[str, object] = {}
@@ -121,6 +171,18 @@ class SmoteOversampler(Oversampler):
             )
             out[cat.name] = cat.categories[codes]
         return pd.DataFrame(out)
+
+
+def _thinned(labels: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """Row indices: ``share`` of every class's rows (at least one each), in row order."""
+    if share >= 1.0:
+        return np.arange(len(labels))
+    picked = []
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        size = max(1, round(share * len(rows)))
+        picked.append(rng.choice(rows, size, replace=False))
+    return np.sort(np.concatenate(picked))
 
 
 def _as_float(column: pd.Series, kind: str) -> np.ndarray:

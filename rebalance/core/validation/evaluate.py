@@ -19,6 +19,7 @@ from rebalance.core.config import ColumnType, ValidationConfig
 from rebalance.core.errors import ValidationError
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publish import assemble_train
+from rebalance.core.split import bounded_sample
 from rebalance.core.validation.gate import (
     CandidateResult,
     GateCheck,
@@ -55,7 +56,7 @@ class ValidationContext:
     problem: UtilityProblem
     baseline: UtilityScores  # fit rows only, scored on the selection rows
     tuned: UtilityScores | None  # the same, threshold tuned out of fold (binary targets)
-    fit_share: float = 1.0  # fit rows over train rows: the share of synthetic rows scored
+    fit_share: float = 1.0  # classifier's real rows over train rows: synthetic rows scored
     # class -> fidelity metric -> its value between two real samples of the sizes compared
     references: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -83,7 +84,10 @@ def prepare(
             f"expected a plan for the {config.release!r} release (validation.release), found "
             f"one for {plan.release!r}"
         )
-    problem = utility_problem(fit, selection, target, types, plan, config, seed)
+    # the classifiers train on and score bounded samples of large splits
+    fit_scored = bounded_sample(fit, target, config.max_split_rows, seed)
+    selection_scored = bounded_sample(selection, target, config.max_split_rows, seed)
+    problem = utility_problem(fit_scored, selection_scored, target, types, plan, config, seed)
     context = ValidationContext(
         fit=fit,
         selection=selection,
@@ -95,7 +99,7 @@ def prepare(
         problem=problem,
         baseline=fit_and_score(problem, fit),
         tuned=tuned_threshold_scores(problem),
-        fit_share=len(fit) / max(sum(plan.before.values()), 1),
+        fit_share=len(fit_scored) / max(sum(plan.before.values()), 1),
     )
     context.references = reference_metrics(context)
     return context
@@ -149,7 +153,7 @@ def _utility_rows(context: ValidationContext, synthetic: pd.DataFrame) -> pd.Dat
     scored = scaled_rows(synthetic, context.target, context.fit_share)
     if context.synthetic_only:
         return scored.reset_index(drop=True)
-    return assemble_train(context.fit, scored).drop(columns="is_synthetic")
+    return assemble_train(context.problem.train, scored).drop(columns="is_synthetic")
 
 
 def _utility_checks(context: ValidationContext, utility: UtilityScores) -> list[GateCheck]:
@@ -163,7 +167,7 @@ def _utility_checks(context: ValidationContext, utility: UtilityScores) -> list[
 def _gain_probability(context: ValidationContext, utility: UtilityScores) -> float | None:
     if utility.predicted is None or context.baseline.predicted is None:
         return None
-    truth = context.problem.labels(context.selection)
+    truth = context.problem.labels(context.problem.holdout)
     return gain_probability(
         truth,
         utility.predicted,
@@ -185,7 +189,8 @@ def scaled_rows(synthetic: pd.DataFrame, target: str, share: float) -> pd.DataFr
 
 @dataclass(frozen=True)
 class _ClassRows:
-    fit: pd.DataFrame  # every fit row of the class: copies and neighbours may be any of them
+    fit: pd.DataFrame  # every fit row of the class: a copy may be of any of them
+    fit_near: pd.DataFrame  # at most ``max_split_rows`` of them: where distances are measured
     fit_sample: pd.DataFrame  # at most ``max_rows`` of them
     selection: pd.DataFrame  # at most ``max_rows`` selection rows: the real side of fidelity
 
@@ -196,7 +201,9 @@ def _class_rows(context: ValidationContext, label: str, index: int) -> _ClassRow
     fit_all = context.fit.loc[context.fit[context.target].astype(str) == label, features]
     selected = context.selection[context.selection[context.target].astype(str) == label]
     fit_all = fit_all.reset_index(drop=True)
-    return _ClassRows(fit_all, _cap(fit_all, cap, rng), _cap(selected[features], cap, rng))
+    fit_sample, selected = _cap(fit_all, cap, rng), _cap(selected[features], cap, rng)
+    near = _cap(fit_all, context.config.max_split_rows, np.random.default_rng([context.seed, 9]))
+    return _ClassRows(fit_all, near, fit_sample, selected)
 
 
 def reference_metrics(context: ValidationContext) -> dict[str, dict[str, float]]:
@@ -218,8 +225,9 @@ def class_metrics(
     context: ValidationContext, synthetic: pd.DataFrame
 ) -> dict[str, dict[str, float]]:
     """Every metric for every synthesized class. Fidelity: synthetic rows (as many as the
-    reference's fit sample) against the selection rows; privacy: against every fit row, with
-    the selection rows as the unseen real rows."""
+    reference's fit sample) against the selection rows; privacy: against the fit rows (every
+    one for copies, at most ``max_split_rows`` for distances), with the selection rows as the
+    unseen real rows."""
     synthetic_labels = synthetic[context.target].astype(str)
     out: dict[str, dict[str, float]] = {}
     for index, label in enumerate(context.plan.to_generate):
@@ -230,8 +238,9 @@ def class_metrics(
         out[label] = {}
         for metric in ALL_METRICS:
             if metric.kind == "privacy":
+                real = rows.fit if metric.every_train_row else rows.fit_near
                 value = metric.compute(
-                    rows.fit, fake, context.types, holdout=rows.selection, seed=context.seed
+                    real, fake, context.types, holdout=rows.selection, seed=context.seed
                 )
             else:
                 value = metric.compute(rows.selection, fake, context.types, seed=context.seed)

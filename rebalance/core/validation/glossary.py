@@ -65,6 +65,9 @@ GLOSSARY: dict[str, str] = {
     "decide on them.",
     "holdout": "Real rows kept out of everything. They are scored once, after the decision, "
     "for the report: an unbiased estimate of what the published data does.",
+    "scored rows": "Rows the classifier was scored on. A split larger than "
+    "validation.max_split_rows is scored on a stratified sample of that many rows, and its "
+    "classifier trains on a sample of the train rows alike (the train rows column).",
     "calibrated threshold": "A fidelity threshold scaled by the similarity two real samples of "
     "the same class and sizes reach, so a small class is judged as one.",
 }

@@ -15,6 +15,8 @@ import pandas as pd
 from rebalance.core.config import ColumnType, ValidationConfig
 from rebalance.core.plan import BalancePlan
 from rebalance.core.publish import assemble_train
+from rebalance.core.split import bounded_sample
+from rebalance.core.validation.evaluate import scaled_rows
 from rebalance.core.validation.utility import (
     UtilityScores,
     fit_and_score,
@@ -63,13 +65,18 @@ def score_holdout(
 ) -> HoldoutScores:
     """``method``'s rows beside all real train rows (a synthetic-only release: its rows alone),
     and the references, on the holdout."""
-    problem = utility_problem(train, holdout, target, types, plan, config, seed)
-    real_only = fit_and_score(problem, train)
+    # the classifiers train on and score bounded samples of large splits
+    train_scored = bounded_sample(train, target, config.max_split_rows, seed)
+    holdout_scored = bounded_sample(holdout, target, config.max_split_rows, seed)
+    problem = utility_problem(train_scored, holdout_scored, target, types, plan, config, seed)
+    real_only = fit_and_score(problem, train_scored)
     published = real_only
     if synthetic is not None and not synthetic.empty:
-        rows = assemble_train(train, synthetic).drop(columns="is_synthetic")
+        share = len(train_scored) / len(train)
+        scored = scaled_rows(synthetic, target, share)
+        rows = assemble_train(train_scored, scored).drop(columns="is_synthetic")
         if plan.release == "synthetic_only":
-            rows = rows.iloc[len(train) :].reset_index(drop=True)
+            rows = rows.iloc[len(train_scored) :].reset_index(drop=True)
         published = fit_and_score(problem, rows)
     tuned = tuned_threshold_scores(problem)
     return HoldoutScores(method, published, real_only, tuned, plan.release)

@@ -46,6 +46,8 @@ class Metric(ABC):
     min_value: ClassVar[float]
     max_value: ClassVar[float]
     description: ClassVar[str]
+    # privacy: compared with every train row of the class (cheap), not a bounded sample of them
+    every_train_row: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod

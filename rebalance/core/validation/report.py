@@ -184,10 +184,13 @@ def _scores_table(rows: list[tuple[str, UtilityScores]]) -> str:
     body = "".join(
         f"<tr><td class='l'>{_e(name)}</td>"
         + "".join(f"<td>{_fmt(getattr(s, m))}</td>" for m in UTILITY_METRICS)
-        + f"<td>{s.train_rows}</td></tr>"
+        + f"<td>{s.train_rows}</td><td>{s.scored_rows or ''}</td></tr>"
         for name, s in rows
     )
-    return f"<table><tr><th class='l'>train set</th>{head}<th>train rows</th></tr>{body}</table>"
+    return (
+        f"<table><tr><th class='l'>train set</th>{head}<th>train rows</th>"
+        f"<th>{_term('scored rows')}</th></tr>{body}</table>"
+    )
 
 
 def _utility_table(data: ReportData) -> str:

@@ -44,6 +44,7 @@ class UtilityScores:
     balanced_accuracy: float
     train_rows: int
     threshold: float | None = None  # set for the tuned-threshold baseline
+    scored_rows: int | None = None  # rows scored (a bounded sample of a large split)
     # the labels predicted for the scored rows (not stored): paired comparisons between models
     predicted: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -236,6 +237,7 @@ def score_predictions(
         balanced_accuracy=float(balanced_accuracy_score(truth, predicted)),
         train_rows=train_rows,
         threshold=threshold,
+        scored_rows=len(truth),
         predicted=predicted,
     )
 
