@@ -25,3 +25,10 @@ class ClassBalancedBatches:
         offset = (torch.rand(size, device=device, generator=self.rng) * self.sizes[classes]).long()
         rows = self.order[self.starts[classes] + offset]  # (B,)
         return data[rows], self.eye[classes]
+
+
+def batch_size_for(rows: int, batch_size: int, pac: int) -> int:
+    """The configured batch size, or for a table smaller than one batch the table's size
+    rounded up to a multiple of ``pac``: a larger batch would only repeat the same rows, at
+    a cost that grows with the width of the table."""
+    return min(batch_size, -(-rows // pac) * pac)

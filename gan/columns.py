@@ -9,33 +9,24 @@
 
 Either may carry a missing indicator (``missing``): a ``[present, missing]`` one-hot for a
 number, an extra ``missing`` level for a category. Records are what the transformer keeps in
-memory; ``to_dict`` / ``from_dict`` give the plain JSON dicts stored in ``model.json``.
+memory; ``to_dict`` / ``from_dict`` give the plain JSON dicts stored in ``model.json``;
+``gan.column_fit`` fits them.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture
-
-from rebalance.core.errors import ColumnTooWideError
-from rebalance.core.identifiers import identifier_problem, looks_like_identifier
-from rebalance.gan.config import GanConfig
 
 NUMERIC_KINDS = ("continuous", "integer", "datetime")
-MODE_WEIGHT_FLOOR = 0.005  # mixture components lighter than this are dropped
-QUANTILE_POINTS = 1001
-UNREPRESENTED_SHARE = 0.001  # above this share of out-of-mode values, use quantiles instead
 SCALE = 4.0  # a value's offset within its mode is measured in units of 4 standard deviations
 
 
-def _floats(values: Any) -> tuple[float, ...]:
+def float_tuple(values: Any) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
@@ -60,7 +51,9 @@ class GaussianModes:
 
     @classmethod
     def from_dict(cls, state: Mapping[str, Any]) -> GaussianModes:
-        return cls(_floats(state["means"]), _floats(state["stds"]), _floats(state["weights"]))
+        return cls(
+            float_tuple(state["means"]), float_tuple(state["stds"]), float_tuple(state["weights"])
+        )
 
 
 @dataclass(frozen=True)
@@ -137,7 +130,7 @@ class ContinuousColumn:
             low=float(state["low"]),
             high=float(state["high"]),
             modes=GaussianModes.from_dict(state) if mode == "gmm" else None,
-            quantiles=_floats(state["quantiles"]) if mode == "quantile" else None,
+            quantiles=float_tuple(state["quantiles"]) if mode == "quantile" else None,
             step=float(state["step"]) if "step" in state else None,
         )
 
@@ -202,7 +195,7 @@ class CategoricalColumn:
     def from_dict(cls, state: Mapping[str, Any]) -> CategoricalColumn:
         rare = None
         if state["rare"]:
-            rare = RareLevels(tuple(state["rare"]), _floats(state["rare_weights"]))
+            rare = RareLevels(tuple(state["rare"]), float_tuple(state["rare_weights"]))
         return cls(
             name=str(state["name"]),
             kind=state["kind"],
@@ -224,110 +217,6 @@ def column_from_dict(state: Mapping[str, Any]) -> Column:
     return CategoricalColumn.from_dict(state)
 
 
-# ---- fitting ---------------------------------------------------------------------------------
-
-
-def fit_continuous(
-    name: str, kind: str, column: pd.Series, config: GanConfig, rng: np.random.Generator
-) -> ContinuousColumn:
-    values = to_float(column, kind)
-    present = values[~np.isnan(values)]
-    fitted = ContinuousColumn(
-        name=name,
-        kind=kind,
-        dtype=str(column.dtype),
-        missing=bool(len(present) < len(values)),
-        low=float(present.min()) if len(present) else 0.0,
-        high=float(present.max()) if len(present) else 0.0,
-        step=_time_step(present) if kind == "datetime" else None,
-    )
-    if len(present) == 0:
-        return fitted
-    if config.continuous_mode != "quantile" and np.unique(present[:1000]).size > 1:
-        modes = _fit_modes(present, config, rng)
-        if modes is not None:
-            return replace(fitted, modes=modes)
-    grid = np.linspace(0.0, 1.0, QUANTILE_POINTS)
-    return replace(fitted, quantiles=_floats(np.quantile(present, grid).tolist()))
-
-
-def _fit_modes(
-    present: np.ndarray, config: GanConfig, rng: np.random.Generator
-) -> GaussianModes | None:
-    """The valid modes of a mixture fitted on a bounded subsample, or None when they leave
-    too many values unrepresented (quantiles serve such a column better)."""
-    sample = present
-    if len(present) > config.gmm_fit_rows:
-        sample = rng.choice(present, size=config.gmm_fit_rows, replace=False)
-    mixture = BayesianGaussianMixture(
-        n_components=min(config.max_modes, len(np.unique(sample))),
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=0.001,
-        max_iter=100,
-        n_init=1,
-        random_state=int(rng.integers(2**31 - 1)),
-    )
-    with warnings.catch_warnings():
-        # max_iter is kept low on purpose (as in CTGAN); an unconverged fit is still usable.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(sample.reshape(-1, 1))
-    keep = mixture.weights_ > MODE_WEIGHT_FLOOR
-    if not keep.any():
-        keep[np.argmax(mixture.weights_)] = True
-    weights = mixture.weights_[keep]
-    means = mixture.means_.ravel()[keep]
-    stds = np.sqrt(mixture.covariances_.ravel()[keep]).clip(1e-6)
-    # Values no mode can represent (a spike the subsample missed, e.g. a capped maximum)
-    # would be clipped on decode: such a column is better served by quantiles.
-    unrepresented = np.abs((present[:, None] - means) / (SCALE * stds)).min(axis=1) > 0.99
-    if unrepresented.mean() > UNREPRESENTED_SHARE:
-        return None
-    return GaussianModes(
-        _floats(means.tolist()),
-        _floats(stds.tolist()),
-        _floats((weights / weights.sum()).tolist()),
-    )
-
-
-def fit_categorical(
-    name: str, kind: str, column: pd.Series, config: GanConfig
-) -> CategoricalColumn:
-    if looks_like_identifier(column):  # the same rule as the input contract's, for every method
-        raise ColumnTooWideError(f"column {name!r}: {identifier_problem(column)}")
-    counts = column.value_counts(dropna=True)
-    limit = config.max_categories
-    rare = None
-    if len(counts) > limit:
-        covered = counts.iloc[: limit - 1].sum() / max(counts.sum(), 1)
-        if covered < 0.5:
-            raise ColumnTooWideError(
-                f"column {name!r}: expected at most {limit} categories (or frequent ones "
-                f"covering half the rows), found {len(counts)} distinct values in "
-                f"{len(column)} rows; drop it (an identifier?) or raise max_categories"
-            )
-        grouped = counts.iloc[limit - 1 :]
-        rare = RareLevels(
-            tuple(_plain(v) for v in grouped.index), _floats((grouped / grouped.sum()).tolist())
-        )
-        counts = counts.iloc[: limit - 1]
-    return CategoricalColumn(
-        name=name,
-        kind=kind,
-        dtype=str(column.dtype),
-        missing=bool(column.isna().any()),
-        levels=tuple(_plain(v) for v in counts.index),
-        rare=rare,
-    )
-
-
-def _time_step(nanoseconds: np.ndarray) -> float:
-    """The coarsest of day/hour/minute/second that every timestamp is a multiple of."""
-    for step in (86_400e9, 3_600e9, 60e9, 1e9):
-        if np.all(np.mod(nanoseconds, step) == 0):
-            return step
-    return 1.0
-
-
 def to_float(column: pd.Series, kind: str) -> np.ndarray:
     """A numeric column as float64 with NaN gaps; datetimes as nanoseconds since the epoch."""
     if kind == "datetime":
@@ -341,6 +230,6 @@ def to_float(column: pd.Series, kind: str) -> np.ndarray:
     )
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """A JSON-safe level (numpy scalars to Python)."""
     return value.item() if hasattr(value, "item") else value

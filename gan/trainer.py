@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from rebalance.gan.activations import SpanActivation
-from rebalance.gan.batches import ClassBalancedBatches
+from rebalance.gan.batches import ClassBalancedBatches, batch_size_for
 from rebalance.gan.checkpoints import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from rebalance.gan.config import GanConfig
 from rebalance.gan.devices import pick_device, pick_sample_dtype
@@ -114,11 +114,14 @@ class Trainer:
         batches = ClassBalancedBatches(class_ids, self.n_classes, self.rng)
         # batches are drawn with replacement: a small table still gets enough updates per epoch
         steps = max(len(data) // cfg.batch_size, cfg.min_steps_per_epoch, 1)
+        batch_rows = batch_size_for(len(data), cfg.batch_size, cfg.pac)
         state = self._resume(opt_g, opt_d, fingerprint)
         self.history.resumed_from = state.epoch or None
         for epoch in range(state.epoch, cfg.epochs):
             began = time.perf_counter()
-            critic_loss, generator_loss = self._train_epoch(data, batches, steps, opt_g, opt_d)
+            critic_loss, generator_loss = self._train_epoch(
+                data, batches, steps, opt_g, opt_d, batch_rows
+            )
             self.history.critic_loss.append(critic_loss)
             self.history.generator_loss.append(generator_loss)
             stats = EpochStats(
@@ -159,9 +162,11 @@ class Trainer:
         steps: int,
         opt_g: torch.optim.Optimizer,
         opt_d: torch.optim.Optimizer,
+        batch_rows: int,
     ) -> tuple[float, float]:
-        """``steps`` generator updates (each after ``critic_steps`` critic updates); the mean
-        critic and generator losses, with one device->host sync per epoch."""
+        """``steps`` generator updates (each after ``critic_steps`` critic updates) on batches
+        of ``batch_rows``; the mean critic and generator losses, with one device->host sync
+        per epoch."""
         cfg = self.config
         use_bf16 = cfg.bf16 and self.device.type == "cuda"
         self.generator.train()
@@ -170,7 +175,7 @@ class Trainer:
         loss_g_sum = torch.zeros((), device=self.device)
         for _ in range(steps):
             for _ in range(cfg.critic_steps):
-                real, cond = batches.draw(data, cfg.batch_size)
+                real, cond = batches.draw(data, batch_rows)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
                     with torch.no_grad():  # the critic step never backpropagates into G
                         fake = self._fake(cond)
@@ -180,7 +185,7 @@ class Trainer:
                 opt_d.zero_grad(set_to_none=True)
                 total_d.backward()
                 opt_d.step()
-            _, cond = batches.draw(data, cfg.batch_size)
+            _, cond = batches.draw(data, batch_rows)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 loss_g = -self.critic(self._fake(cond), cond).mean()
             opt_g.zero_grad(set_to_none=True)

@@ -30,6 +30,7 @@ import pyarrow as pa
 from pandas.api.types import pandas_dtype
 
 from rebalance.core.errors import ModelFileError
+from rebalance.gan.column_fit import fit_categorical, fit_continuous_columns
 from rebalance.gan.columns import (
     NUMERIC_KINDS,
     SCALE,
@@ -38,8 +39,6 @@ from rebalance.gan.columns import (
     ContinuousColumn,
     GaussianModes,
     column_from_dict,
-    fit_categorical,
-    fit_continuous,
     to_float,
 )
 from rebalance.gan.config import GanConfig
@@ -68,14 +67,15 @@ class TabularTransformer:
         self, frame: pd.DataFrame, types: Mapping[str, str], seed: int = 0
     ) -> TabularTransformer:
         rng = np.random.default_rng(seed)
-        columns: list[Column] = []
+        numeric = [name for name in frame.columns if types[name] in NUMERIC_KINDS]
+        items = [(name, types[name], frame[name]) for name in numeric]
+        fitted: dict[str, Column] = dict(
+            zip(numeric, fit_continuous_columns(items, self.config, rng), strict=True)
+        )
         for name in frame.columns:
-            kind = types[name]
-            if kind in NUMERIC_KINDS:
-                columns.append(fit_continuous(name, kind, frame[name], self.config, rng))
-            else:
-                columns.append(fit_categorical(name, kind, frame[name], self.config))
-        self._place(tuple(columns))
+            if name not in fitted:
+                fitted[name] = fit_categorical(name, types[name], frame[name], self.config)
+        self._place(tuple(fitted[name] for name in frame.columns))
         return self
 
     def _place(self, columns: tuple[Column, ...]) -> None:
