@@ -57,9 +57,11 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         return existing
     io.stop_if_refused(config, version)
     preflight.check_output(config, raw.size)  # before anything is trained or written
+    fingerprint = raw.fingerprint
     with clock.stage("validate-input"):
         table = stages.type_columns(raw, spec)
-        quarantine = io.write_quarantine(config, raw.fingerprint, table.quarantine)
+        del raw  # the typed rows replace the text rows: a large input is not held twice
+        quarantine = io.write_quarantine(config, fingerprint, table.quarantine)
         stages.check_contract(table, spec, config.contract)
     with clock.stage("profile"):
         profile = stages.profile(table, spec, config.balance)
@@ -67,8 +69,10 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         plan = stages.plan(train, spec, config.balance, config.validation.release)
         fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
         preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
+    kept, types = (len(table.quarantine), quarantine), table.types
+    del table  # train and holdout hold its rows now
     run = RunRecord(
-        config, version, raw.fingerprint, table.types, train, holdout, flow_run.get_id(), fit,
+        config, version, fingerprint, types, train, holdout, flow_run.get_id(), fit,
         selection,
     )  # fmt: skip
     scratch = str(work_dir(root, spec.name, version))
@@ -91,7 +95,6 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     io.discard_work(scratch)  # checkpoints are not needed once published
     announce_published(spec.name, str(root), result, chosen)
     get_run_logger().info("seconds per stage: %s", clock.rounded())
-    kept = (len(table.quarantine), quarantine)
     record = verdict.side_files.get("_validation.json")
     return run_summary(result, spec.name, chosen, plan.excluded, kept, clock.rounded(), record)
 

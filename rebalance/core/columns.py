@@ -25,6 +25,7 @@ import pandas as pd
 from rebalance.core.config import ColumnType, DatasetSpec
 from rebalance.core.errors import InputError, QuarantineError
 from rebalance.core.ingest import RawTable
+from rebalance.core.parsing import all_pass, number_like_share, parse_numbers
 
 # A text column is inferred numeric when at least this share of its values parse as numbers;
 # the rest are then row-level defects rather than a reason to call the column categorical.
@@ -61,12 +62,13 @@ class TypedTable:
 
 @dataclass
 class _Defects:
-    """Per-row reasons, collected column by column without a per-row loop."""
+    """Per-row reasons, collected column by column without a per-row loop: each entry is a
+    mask of defective rows and one reason per masked row (in row order)."""
 
     n_rows: int
-    masks: list[tuple[np.ndarray, pd.Series]] = field(default_factory=list)
+    masks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
-    def add(self, mask: np.ndarray, reasons: pd.Series) -> None:
+    def add(self, mask: np.ndarray, reasons: np.ndarray) -> None:
         if mask.any():
             self.masks.append((mask, reasons))
 
@@ -76,17 +78,23 @@ class _Defects:
             out |= mask
         return out
 
-    def reasons(self, rows: np.ndarray) -> pd.Series:
-        """One '; '-joined reason string per selected row (only defective rows are joined)."""
+    def reasons(self) -> np.ndarray:
+        """One '; '-joined reason string per defective row, in row order."""
         if not self.masks:
-            return pd.Series([], dtype=object)
-        parts = [
-            pd.Series(reasons.to_numpy(), dtype=object).where(mask) for mask, reasons in self.masks
-        ]
-        stacked = pd.concat(parts, axis=1)[rows].reset_index(drop=True)
-        long_form = pd.Series(stacked.stack().dropna())  # (row, reason) pairs
-        joined: pd.Series = long_form.groupby(level=0).agg("; ".join)
-        return joined
+            return np.array([], dtype=object)
+        rows = np.concatenate([np.flatnonzero(mask) for mask, _ in self.masks])
+        texts = np.concatenate([reasons for _, reasons in self.masks])
+        joined = pd.Series(texts, index=rows, dtype=object).groupby(level=0).agg("; ".join)
+        return joined.to_numpy(dtype=object)
+
+
+def _reasons(name: str, problem: str | np.ndarray, values: pd.Series) -> np.ndarray:
+    """``column 'x': <problem> '<value>'`` for each of a few defective values."""
+    problems = np.broadcast_to(np.asarray(problem, dtype=object), len(values))
+    return np.array(
+        [f"column {name!r}: {p} '{v}'" for p, v in zip(problems, values, strict=True)],
+        dtype=object,
+    )
 
 
 def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
@@ -106,25 +114,25 @@ def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
         domain = spec.domains.get(name)
         if domain is not None:
             outside = series.notna().to_numpy() & ~series.astype(str).isin(domain).to_numpy()
-            defects.add(
-                outside,
-                "column "
-                + repr(name)
-                + ": value '"
-                + series.astype(str)
-                + "' is not in the declared domain",
-            )
+            texts = [
+                f"column {name!r}: value '{v}' is not in the declared domain"
+                for v in series[outside].astype(str)
+            ]
+            defects.add(outside, np.array(texts, dtype=object))
         typed[name] = series
         types[name] = kind
     missing_target = frame[spec.target].isna().to_numpy()
     defects.add(
-        missing_target, pd.Series(f"column {spec.target!r}: target is missing", index=frame.index)
+        missing_target,
+        np.full(int(missing_target.sum()), f"column {spec.target!r}: target is missing", object),
     )
     bad_rows = defects.any_mask()
     quarantine = frame[bad_rows].reset_index(drop=True).astype(object)
-    quarantine[REASON_COLUMN] = defects.reasons(bad_rows).to_numpy()
-    clean = pd.DataFrame(typed)[~bad_rows].reset_index(drop=True)
-    clean = _settle_integer_dtypes(clean, types)
+    quarantine[REASON_COLUMN] = defects.reasons()
+    clean = pd.DataFrame(typed)
+    if bad_rows.any():
+        clean = clean[~bad_rows].reset_index(drop=True)
+    _settle_integer_dtypes(clean, types)
     return TypedTable(
         frame=clean,
         types=types,
@@ -172,20 +180,21 @@ def _infer(column: pd.Series, text_source: bool) -> ColumnType:
     values = column.dropna()
     if values.empty:
         return "categorical"
-    numbers = pd.to_numeric(values, errors="coerce")
-    parsed = numbers.notna()
-    if parsed.mean() >= NUMERIC_INFERENCE_SHARE:
-        finite = numbers[parsed & np.isfinite(numbers)]
-        is_integral = bool((finite == np.round(finite)).all())
-        return (
-            "integer"
-            if is_integral and not values[parsed].str.contains(r"[.eE]").any()
-            else "continuous"
-        )
+    if number_like_share(values) >= NUMERIC_INFERENCE_SHARE:  # else text: no parse needed
+        numbers = parse_numbers(values)
+        parsed = numbers.notna()
+        if parsed.mean() >= NUMERIC_INFERENCE_SHARE:
+            finite = numbers[parsed & np.isfinite(numbers)]
+            is_integral = bool((finite == np.round(finite)).all())
+            return (
+                "integer"
+                if is_integral and not values[parsed].str.contains(r"[.eE]").any()
+                else "continuous"
+            )
     # Only literal true/false is inferred boolean: yes/no columns keep their text values.
-    if values.str.lower().isin({"true", "false"}).all():
+    if all_pass(values, lambda part: part.str.lower().isin({"true", "false"})):
         return "boolean"
-    if values.str.contains(r"^\d{4}-\d{2}-\d{2}").all():
+    if all_pass(values, lambda part: part.str.contains(r"^\d{4}-\d{2}-\d{2}")):
         dates = pd.to_datetime(values, errors="coerce", format="ISO8601")
         if dates.notna().all():
             return "datetime"
@@ -207,44 +216,40 @@ def _infer_native(column: pd.Series) -> ColumnType:
 
 def _convert(
     column: pd.Series, kind: ColumnType, name: str, path: str
-) -> tuple[pd.Series, np.ndarray | None, pd.Series]:
-    """Return the typed column, the mask of defective rows and their reasons."""
+) -> tuple[pd.Series, np.ndarray | None, np.ndarray]:
+    """Return the typed column, the mask of defective rows and their reasons (one per
+    defective row; reasons are built for those rows only)."""
     present = column.notna().to_numpy()
-    shown = column.astype(object).astype(str)
+    none = np.array([], dtype=object)
     if kind in ("continuous", "integer"):
-        numbers = pd.to_numeric(column, errors="coerce").astype("float64")
-        unparsed = present & numbers.isna().to_numpy()
-        infinite = np.isinf(numbers.to_numpy())
+        numbers = parse_numbers(column)
+        values = numbers.to_numpy()
+        unparsed = present & np.isnan(values)
+        infinite = np.isinf(values)
         non_integral = np.zeros(len(column), dtype=bool)
         if kind == "integer":
-            finite = np.isfinite(numbers.to_numpy())
-            non_integral = finite & (numbers.to_numpy() != np.round(numbers.to_numpy()))
+            non_integral = np.isfinite(values) & (values != np.round(values))
         bad = unparsed | infinite | non_integral
         why = np.select(
             [unparsed, infinite, non_integral],
             ["unparseable number", "infinite value", "non-integer value"],
             default="",
         )
-        reasons = "column " + repr(name) + ": " + pd.Series(why) + " '" + shown + "'"
-        numbers = numbers.mask(bad)
-        return numbers, bad, reasons
+        return numbers.mask(bad), bad, _reasons(name, why[bad], column[bad])
     if kind == "boolean":
         if pd.api.types.is_bool_dtype(column.dtype):
-            return column.astype("boolean"), None, pd.Series(dtype=object)
-        lowered = (
-            column.astype(object)
-            .where(column.notna())
-            .map(lambda v: v.lower() if isinstance(v, str) else v)
-        )
+            return column.astype("boolean"), None, none
+        lowered = column.astype(object).where(column.notna())
+        lowered = lowered.map(lambda v: v.lower() if isinstance(v, str) else v)
         result = pd.Series(pd.NA, index=column.index, dtype="boolean")
         result[lowered.isin(TRUE_TOKENS).to_numpy()] = True
         result[lowered.isin(FALSE_TOKENS).to_numpy()] = False
         bad = present & result.isna().to_numpy()
-        return result, bad, "column " + repr(name) + ": not a boolean '" + shown + "'"
+        return result, bad, _reasons(name, "not a boolean", column[bad])
     if kind == "datetime":
         dates = pd.to_datetime(column, errors="coerce", format="mixed")
         bad = present & dates.isna().to_numpy()
-        return dates, bad, "column " + repr(name) + ": unparseable datetime '" + shown + "'"
+        return dates, bad, _reasons(name, "unparseable datetime", column[bad])
     if kind == "categorical":
         if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
             column = (
@@ -252,18 +257,17 @@ def _convert(
                 .where(column.notna())
                 .map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
             )
-        return column, None, pd.Series(dtype=object)
+        return column, None, none
     raise InputError(path, f"expected a known column type, found {kind!r}", column=name)
 
 
-def _settle_integer_dtypes(frame: pd.DataFrame, types: dict[str, ColumnType]) -> pd.DataFrame:
-    """Integer columns become int64, or nullable Int64 where values are missing."""
-    out = frame.copy()
+def _settle_integer_dtypes(frame: pd.DataFrame, types: dict[str, ColumnType]) -> None:
+    """Integer columns become int64, or nullable Int64 where values are missing (in place:
+    the caller owns the frame)."""
     for name, kind in types.items():
         if kind == "integer":
-            column = out[name]
-            out[name] = column.astype("Int64") if column.isna().any() else column.astype("int64")
-    return out
+            column = frame[name]
+            frame[name] = column.astype("Int64") if column.isna().any() else column.astype("int64")
 
 
 def check_quarantine_share(table: TypedTable, max_share: float) -> None:

@@ -83,11 +83,11 @@ def test_reading_is_retried_on_transient_faults_only(
     calls: list[str] = []
     faults = [ConnectionError("connection reset while reading")]  # fails once, then works
 
-    def flaky(path: str) -> bytes:
+    def flaky(path: str, limit: int = -1) -> bytes:
         calls.append(path)
         if faults:
             raise faults.pop()
-        return real_read(path)
+        return real_read(path, limit)
 
     monkeypatch.setattr(ingest, "read_bytes", flaky)
     summary = rebalance(make_config(toy_csv, tmp_path / "out"))

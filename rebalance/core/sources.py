@@ -1,0 +1,72 @@
+"""Where input bytes come from: a local path or an fsspec URL, opened as a (decompressed)
+stream, with every way that can fail turned into one domain error."""
+
+from __future__ import annotations
+
+import gzip
+import lzma
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+import fsspec
+
+from rebalance.core.errors import InputError, RebalanceError, SourceUnreachableError
+
+
+@contextmanager
+def open_source(path: str) -> Iterator[BinaryIO]:
+    """The file's byte stream, decompressed by extension. Missing files, missing fsspec
+    backends and refused permissions, met on opening or while reading, are domain errors;
+    other OSErrors (network faults) become a :class:`SourceUnreachableError` naming the
+    location, which the calling task retries."""
+    try:
+        with fsspec.open(path, "rb", compression="infer") as handle:
+            yield handle
+    except RebalanceError:
+        raise
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(path, "expected an existing file, found nothing at this path") from None
+    except IsADirectoryError:
+        raise InputError(path, "expected a file, found a directory") from None
+    except PermissionError as exc:
+        raise InputError(path, f"expected a readable file, found access refused ({exc})") from None
+    except ImportError as exc:
+        raise missing_backend(path, exc) from None
+    except (gzip.BadGzipFile, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt, not remote
+        raise InputError(
+            path, f"expected valid compressed data, found {type(exc).__name__}: {exc}"
+        ) from None
+    except OSError as exc:
+        raise SourceUnreachableError(
+            path, f"expected a reachable location, found {type(exc).__name__}: {exc}"
+        ) from None
+    except Exception as exc:  # a backend's own error (HTTP 403, ...): its text may hold the URL
+        raise InputError(
+            path, f"expected a readable location, found {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def read_bytes(path: str, limit: int = -1) -> bytes:
+    """The file's (decompressed) bytes, or its first ``limit`` bytes."""
+    with open_source(path) as handle:
+        data: bytes = handle.read(limit)
+    return data
+
+
+# The pip extra that installs the fsspec backend of each protocol (pyproject.toml).
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs"}
+
+
+def missing_backend(path: str, exc: ImportError) -> InputError:
+    """The one line for an fsspec protocol (or codec) whose package is not installed."""
+    protocol = path.split("://", 1)[0].lower() if "://" in path else "file"
+    extra = EXTRAS.get(protocol)
+    if extra is not None:
+        return InputError(
+            path,
+            f"expected the {protocol}:// backend to be installed, found it missing ({exc}); "
+            f"install it with: pip install 'rebalance-tabular[{extra}]'",
+        )
+    return InputError(path, f"expected the package this location needs, found it missing ({exc})")
