@@ -7,6 +7,7 @@ three seconds, so it happens here, on first use, and never at module import time
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,21 @@ class CheckResult:
 
     def message(self) -> str:
         return f"expected {self.check.description}, found {self.observed}"
+
+
+def text_as_values(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
+    """The frame with its categorical columns as object columns, so that their type checks
+    look at each value. A column of pandas' string dtype stays as it is: its values are str
+    by construction, and ``pandas_checks`` answers it so (an object copy of ten million
+    strings would cost gigabytes)."""
+    convert = {
+        name: object
+        for name, kind in types.items()
+        if kind == "categorical"
+        and name in frame.columns
+        and not isinstance(frame[name].dtype, pd.StringDtype)
+    }
+    return frame.astype(convert) if convert else frame
 
 
 def run_checks(frame: pd.DataFrame, checks: list[Check], suite_name: str) -> list[CheckResult]:

@@ -13,10 +13,10 @@ import pandas as pd
 from rebalance.core.config import ColumnType, DatasetSpec
 from rebalance.core.errors import ContractError
 from rebalance.core.identifiers import check_no_identifiers
-from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
+from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks, text_as_values
 
-# The dtypes GX accepts for each declared type. Categorical columns are handed to GX as
-# object columns, so GX checks every value is a str (pandas 2 and 3 string dtypes differ).
+# The dtypes GX accepts for each declared type. Categorical columns are checked value by value
+# (every value a str: pandas 2 and 3 string dtypes differ), see ``text_as_values``.
 DTYPES: dict[ColumnType, list[str]] = {
     "continuous": ["float64", "float32", "Float64Dtype"],
     "integer": ["int64", "int32", "Int64Dtype", "Int32Dtype"],
@@ -79,9 +79,8 @@ def validate_input(
     """Run the contract; raise ContractError naming every failed check. An identifier-like
     column fails first, for every method alike (InputError naming it)."""
     check_no_identifiers(frame, types, spec.target, spec.path)
-    as_objects = {name: object for name, kind in types.items() if kind == "categorical"}
     results = run_checks(
-        frame.astype(as_objects), input_checks(spec, types), suite_name=f"{spec.name}-input"
+        text_as_values(frame, types), input_checks(spec, types), suite_name=f"{spec.name}-input"
     )
     failures = [result.message() for result in results if not result.success]
     if failures:

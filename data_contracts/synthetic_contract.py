@@ -19,7 +19,7 @@ from rebalance.core.config import ColumnType, ContractConfig
 from rebalance.core.serialize import plain
 from rebalance.core.validation.evaluate import ValidationContext, evaluate_candidate
 from rebalance.core.validation.gate import CandidateResult, GateCheck
-from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks
+from rebalance.data_contracts.gx_runner import Check, CheckResult, run_checks, text_as_values
 from rebalance.data_contracts.input_contract import DTYPES
 
 CLASS_ID = "_class_id"
@@ -150,9 +150,9 @@ def validate_synthetic(
     labels = list(requested)
     class_ids = synthetic[target].astype(str).map({label: i for i, label in enumerate(labels)})
     frame = synthetic.assign(**{CLASS_ID: class_ids.fillna(-1).to_numpy(np.int64)})
-    as_objects = {c: object for c in real.columns if types[c] == "categorical" or c == target}
-    frame = frame.astype({c: t for c, t in as_objects.items() if c in frame.columns})
-    frame[target] = frame[target].astype(str)
+    frame = text_as_values(frame, {**types, target: "categorical"})
+    if not isinstance(frame[target].dtype, pd.StringDtype):
+        frame[target] = frame[target].astype(str)
     checks = synthetic_checks(real, target, types, requested, tolerances)
     return run_checks(frame, checks, suite_name="synthetic")
 

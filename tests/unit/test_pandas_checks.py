@@ -67,11 +67,22 @@ def findings(results: list) -> list[tuple[bool, str]]:
     return [(result.success, result.observed) for result in results]
 
 
+def text_checked_for_str(check: Check) -> bool:
+    return check.kwargs["column"] == "s" and "str" in check.kwargs.get("type_list", ())
+
+
 def test_every_column_check_is_evaluated_by_pandas_and_equals_gx() -> None:
+    """As GX finds, except one case on purpose: a text column (pandas' string dtype) checked
+    for ``str`` is answered as GX answers its object copy, value by value (GX's dtype rule
+    does not take pandas 3's string dtype for ``str``)."""
     frame, checks = mixed_frame(), column_checks(mixed_frame())
     assert len(evaluate(frame, checks)) == len(checks)  # none left to GX
     both = findings(run_checks(frame, checks, "mixed"))
-    assert both == findings(gx_results(frame, checks, "mixed-gx"))
+    expected = findings(gx_results(frame, checks, "mixed-gx"))
+    copied = findings(gx_results(frame.astype({"s": object}), checks, "object-gx"))
+    special = [text_checked_for_str(check) for check in checks]
+    assert any(special)
+    assert both == [c if s else e for c, e, s in zip(copied, expected, special, strict=True)]
     assert not all(success for success, _ in both)  # the batch has defects to find
 
 

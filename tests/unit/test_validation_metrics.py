@@ -112,3 +112,14 @@ def test_distance_encoding_width_is_fixed_by_fit() -> None:
     encoder = DistanceEncoder(TYPES).fit(train)
     assert encoder.transform(holdout).shape[1] == encoder.transform(train).shape[1]
     assert DCRRatio.compute(train, holdout, TYPES, holdout=holdout) > 0
+
+
+def test_distance_metrics_from_one_search_equal_their_own_compute() -> None:
+    from rebalance.core.validation.privacy import CloserThanHoldoutShare, closest_record_distances
+
+    train, synthetic, holdout = table(300, 0), table(200, 1, shift=0.3), table(100, 2)
+    distances = closest_record_distances(train, synthetic, holdout, TYPES)
+    for metric in (DCRRatio, CloserThanHoldoutShare):
+        alone = metric.compute(train, synthetic, TYPES, holdout=holdout)
+        assert not math.isnan(alone)
+        assert metric.from_distances(*distances) == alone

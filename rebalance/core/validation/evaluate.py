@@ -30,7 +30,7 @@ from rebalance.core.validation.gate import (
     utility_checks,
 )
 from rebalance.core.validation.metrics import FIDELITY_METRICS
-from rebalance.core.validation.privacy import ALL_METRICS
+from rebalance.core.validation.privacy import ALL_METRICS, closest_record_distances
 from rebalance.core.validation.significance import gain_probability
 from rebalance.core.validation.utility import (
     UtilityProblem,
@@ -236,8 +236,16 @@ def class_metrics(
         fake_all = synthetic.loc[synthetic_labels == label, context.features]
         fake = _cap(fake_all, max(len(rows.fit_sample), 1), rng)
         out[label] = {}
+        distances = None  # to the nearest fit row: one search serves every distance metric
         for metric in ALL_METRICS:
-            if metric.kind == "privacy":
+            searchable = not (fake.empty or rows.fit_near.empty or rows.selection.empty)
+            if hasattr(metric, "from_distances") and searchable:
+                if distances is None:
+                    distances = closest_record_distances(
+                        rows.fit_near, fake, rows.selection, context.types
+                    )
+                value = metric.from_distances(*distances)
+            elif metric.kind == "privacy":
                 real = rows.fit if metric.every_train_row else rows.fit_near
                 value = metric.compute(
                     real, fake, context.types, holdout=rows.selection, seed=context.seed

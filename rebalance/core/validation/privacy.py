@@ -88,7 +88,13 @@ class DCRRatio(Metric):
     ) -> float:
         if holdout is None or holdout.empty or synthetic.empty or real.empty:
             return float("nan")
-        synthetic_dcr, holdout_dcr = closest_record_distances(real, synthetic, holdout, types)
+        return cls.from_distances(*closest_record_distances(real, synthetic, holdout, types))
+
+    @classmethod
+    def from_distances(cls, synthetic_dcr: np.ndarray, holdout_dcr: np.ndarray) -> float:
+        """The metric from each synthetic and each holdout row's distance to train."""
+        if len(synthetic_dcr) == 0 or len(holdout_dcr) == 0:
+            return float("nan")
         baseline = float(np.median(holdout_dcr))
         if baseline == 0.0:  # unseen real rows repeat train rows: distance says nothing here
             return float("nan")
@@ -115,7 +121,13 @@ class CloserThanHoldoutShare(Metric):
     ) -> float:
         if holdout is None or len(holdout) < 20 or synthetic.empty or real.empty:
             return float("nan")  # too few unseen rows to place a 5% quantile
-        synthetic_dcr, holdout_dcr = closest_record_distances(real, synthetic, holdout, types)
+        return cls.from_distances(*closest_record_distances(real, synthetic, holdout, types))
+
+    @classmethod
+    def from_distances(cls, synthetic_dcr: np.ndarray, holdout_dcr: np.ndarray) -> float:
+        """The metric from each synthetic and each holdout row's distance to train."""
+        if len(holdout_dcr) < 20 or len(synthetic_dcr) == 0:
+            return float("nan")
         cut = float(np.quantile(holdout_dcr, cls.quantile))
         return float(np.mean(synthetic_dcr < cut)) if cut > 0 else float("nan")
 
