@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,9 @@ def write_spec(folder: Path, csv: Path, method: str, gan_epochs: int) -> Path:
     # cost, not quality, is measured: every check runs, none refuses, so every run publishes
     thresholds = {"min_utility_gain": -1.0, "min_gain_probability": 0.0, "max_detection_auc": 1.0}
     spec["validation"] = {"thresholds": thresholds}
-    spec["output"] = {"root": str(folder / f"out-{method}")}
+    output = folder / f"out-{method}"
+    shutil.rmtree(output, ignore_errors=True)  # a kept folder's earlier version would be reused
+    spec["output"] = {"root": str(output)}
     path = folder / f"adult-large-{method}.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
