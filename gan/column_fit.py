@@ -93,7 +93,10 @@ def _with_quantiles(record: ContinuousColumn, present: np.ndarray) -> Continuous
 
 def _valid_modes(mixture: MixtureFit, present: np.ndarray) -> GaussianModes | None:
     """The modes heavier than the floor, or None when they leave too many values
-    unrepresented (quantiles serve such a column better)."""
+    unrepresented (quantiles serve such a column better) or the fit is not finite."""
+    fitted = (mixture.weights, mixture.means, mixture.variances)
+    if not all(np.isfinite(part).all() for part in fitted):
+        return None
     keep = mixture.weights > MODE_WEIGHT_FLOOR
     if not keep.any():
         keep[np.argmax(mixture.weights)] = True

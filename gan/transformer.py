@@ -68,13 +68,13 @@ class TabularTransformer:
     ) -> TabularTransformer:
         rng = np.random.default_rng(seed)
         numeric = [name for name in frame.columns if types[name] in NUMERIC_KINDS]
+        fitted: dict[str, Column] = {  # first: an identifier column fails before any mixture
+            name: fit_categorical(name, types[name], frame[name], self.config)
+            for name in frame.columns
+            if name not in numeric
+        }
         items = [(name, types[name], frame[name]) for name in numeric]
-        fitted: dict[str, Column] = dict(
-            zip(numeric, fit_continuous_columns(items, self.config, rng), strict=True)
-        )
-        for name in frame.columns:
-            if name not in fitted:
-                fitted[name] = fit_categorical(name, types[name], frame[name], self.config)
+        fitted.update(zip(numeric, fit_continuous_columns(items, self.config, rng), strict=True))
         self._place(tuple(fitted[name] for name in frame.columns))
         return self
 

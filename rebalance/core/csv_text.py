@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -21,20 +20,22 @@ import pyarrow.csv as pacsv
 
 from rebalance.core.config import CsvOptions
 from rebalance.core.errors import InputError
-from rebalance.core.sources import open_source, read_bytes
+from rebalance.core.sources import SourceReader, open_source, read_bytes
+
+HEAD_BYTES = 1 << 20  # enough for a header line
 
 
 class HashingReader:
     """A read-only stream that hashes (sha256) and counts what passes through it."""
 
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
+    def __init__(self, source: SourceReader) -> None:
+        self.source = source
         self.digest = hashlib.sha256()
         self.size = 0
         self.closed = False
 
     def read(self, size: int = -1) -> bytes:
-        block: bytes = self.handle.read(size)
+        block = self.source.read(size)
         self.digest.update(block)
         self.size += len(block)
         return block
@@ -51,24 +52,48 @@ class HashingReader:
         self.closed = True
 
 
+class PrefixedReader:
+    """``prefix`` (bytes already read from ``stream``), then the rest of ``stream``."""
+
+    def __init__(self, prefix: bytes, stream: HashingReader) -> None:
+        self.prefix, self.stream = prefix, stream
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.prefix:
+            return self.stream.read(size)
+        if size is None or size < 0:
+            block, self.prefix = self.prefix + self.stream.read(), b""
+        else:
+            block, self.prefix = self.prefix[:size], self.prefix[size:]
+        return block
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
 def duplicates(names: list[str]) -> list[str]:
     return [name for name, count in Counter(names).items() if count > 1]
 
 
-def read_csv(path: str, options: CsvOptions, head: bytes) -> tuple[pd.DataFrame, str, int]:
-    """``(frame, sha256, bytes)`` of the CSV at ``path`` (``head``: its first bytes)."""
-    names, skip = _layout(head, path, options)
-    with open_source(path) as handle:
-        stream = HashingReader(handle)
+def read_csv(path: str, options: CsvOptions) -> tuple[pd.DataFrame, str, int]:
+    """``(frame, sha256, bytes)`` of the CSV at ``path``, opened and read once."""
+    with open_source(path) as source:
+        stream = HashingReader(source)
+        head = _head(stream, path)
+        names, skip = _layout(head, path, options)
         try:
             table = pacsv.read_csv(
-                stream,
+                PrefixedReader(head, stream),
                 read_options=_read_options(names, skip, options),
                 parse_options=_parse_options(options),
                 convert_options=_convert_options(names, pa.string()),
             )
         except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
-            table = None  # answered below, outside the stream's own error mapping
+            table = None  # Arrow says only that something is wrong
         else:
             stream.drain()
     if table is None:
@@ -78,6 +103,20 @@ def read_csv(path: str, options: CsvOptions, head: bytes) -> tuple[pd.DataFrame,
     for index, name in enumerate(names):  # one column at a time: the old one is freed
         table = table.set_column(index, name, _cleaned(table.column(index), options))
     return table.to_pandas(), stream.digest.hexdigest(), stream.size
+
+
+def _head(stream: HashingReader, path: str) -> bytes:
+    """The first ``HEAD_BYTES`` of the file, or more while they are only whitespace; a file
+    of nothing but whitespace is refused."""
+    head = stream.read(HEAD_BYTES)
+    while head.isspace():
+        more = stream.read(HEAD_BYTES)
+        if not more:
+            break
+        head += more
+    if not head or head.isspace():
+        raise InputError(path, "expected data rows, found an empty file")
+    return head
 
 
 def _layout(head: bytes, path: str, options: CsvOptions) -> tuple[list[str], int]:

@@ -22,8 +22,6 @@ from rebalance.core.sources import EXTRAS, missing_backend, open_source, read_by
 
 __all__ = ["EXTRAS", "RawTable", "missing_backend", "open_source", "read_bytes", "read_raw"]
 
-HEAD_BYTES = 1 << 20  # enough for a header line; a shorter file is read whole
-
 
 @dataclass(frozen=True)
 class RawTable:
@@ -43,14 +41,13 @@ def fingerprint(data: bytes) -> str:
 def read_raw(spec: DatasetSpec) -> RawTable:
     """Read the file named by ``spec`` and apply ``drop``; check whole-file defects. A CSV
     file is parsed as it streams in, hashed on the way, so it is never held as bytes too."""
-    head = read_bytes(spec.path, HEAD_BYTES)
-    if len(head) < HEAD_BYTES and not head.strip():
-        raise InputError(spec.path, "expected data rows, found an empty file")
     if spec.resolved_format == "parquet":
         data = read_bytes(spec.path)
+        if not data or data.isspace():
+            raise InputError(spec.path, "expected data rows, found an empty file")
         frame, digest, size = _parse_parquet(data, spec.path), fingerprint(data), len(data)
     else:
-        frame, digest, size = read_csv(spec.path, spec.csv, head)
+        frame, digest, size = read_csv(spec.path, spec.csv)
     _check_columns(frame, spec)
     frame = frame.drop(columns=spec.drop)
     if len(frame) == 0:

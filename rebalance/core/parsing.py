@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 # Everything pandas or Arrow reads as a number matches (and a little more, e.g. "nan"): an
 # upper bound on the share of values that parse.
-NUMBER_LIKE = r"(?i)^\s*[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)\s*$"
+NUMBER_LIKE = r"(?i)^[\s\v]*[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)[\s\v]*$"
 PROBE_ROWS = 1000  # an all-or-nothing test looks at this many values first
 
 

@@ -1,5 +1,5 @@
 """Where input bytes come from: a local path or an fsspec URL, opened as a (decompressed)
-stream, with every way that can fail turned into one domain error."""
+stream, with every way that opening or reading it can fail turned into one domain error."""
 
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ from rebalance.core.errors import InputError, RebalanceError, SourceUnreachableE
 
 
 @contextmanager
-def open_source(path: str) -> Iterator[BinaryIO]:
-    """The file's byte stream, decompressed by extension. Missing files, missing fsspec
-    backends and refused permissions, met on opening or while reading, are domain errors;
-    other OSErrors (network faults) become a :class:`SourceUnreachableError` naming the
-    location, which the calling task retries."""
+def source_errors(path: str) -> Iterator[None]:
+    """Turn what opening or reading ``path`` can raise into one domain error: missing files,
+    missing fsspec backends, refused permissions and corrupt compressed data are
+    :class:`InputError`; other OSErrors (network faults) a :class:`SourceUnreachableError`
+    naming the location, which the calling task retries."""
     try:
-        with fsspec.open(path, "rb", compression="infer") as handle:
-            yield handle
+        yield
     except RebalanceError:
         raise
     except (FileNotFoundError, NotADirectoryError):
@@ -48,11 +47,35 @@ def open_source(path: str) -> Iterator[BinaryIO]:
         ) from None
 
 
+class SourceReader:
+    """A file's (decompressed) byte stream whose reads raise only domain errors: what the
+    caller does with the bytes (parsing) is not mistaken for a fault of the source."""
+
+    def __init__(self, handle: BinaryIO, path: str) -> None:
+        self.handle, self.path = handle, path
+
+    def read(self, size: int = -1) -> bytes:
+        with source_errors(self.path):
+            block: bytes = self.handle.read(size)
+        return block
+
+
+@contextmanager
+def open_source(path: str) -> Iterator[SourceReader]:
+    """``path`` opened for reading, decompressed by extension (see :func:`source_errors`)."""
+    with source_errors(path):
+        opened = fsspec.open(path, "rb", compression="infer")
+        handle = opened.__enter__()
+    try:
+        yield SourceReader(handle, path)
+    finally:
+        opened.__exit__(None, None, None)
+
+
 def read_bytes(path: str, limit: int = -1) -> bytes:
     """The file's (decompressed) bytes, or its first ``limit`` bytes."""
-    with open_source(path) as handle:
-        data: bytes = handle.read(limit)
-    return data
+    with open_source(path) as source:
+        return source.read(limit)
 
 
 # The pip extra that installs the fsspec backend of each protocol (pyproject.toml).

@@ -77,19 +77,19 @@ def test_quarantine_is_written_and_enforced(tmp_path: Path) -> None:
 def test_reading_is_retried_on_transient_faults_only(
     toy_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rebalance.core import ingest
+    from rebalance.core import sources
 
-    real_read = ingest.read_bytes
+    real_open = sources.fsspec.open
     calls: list[str] = []
     faults = [ConnectionError("connection reset while reading")]  # fails once, then works
 
-    def flaky(path: str, limit: int = -1) -> bytes:
+    def flaky(path: str, *args: object, **kwargs: object) -> object:
         calls.append(path)
         if faults:
             raise faults.pop()
-        return real_read(path, limit)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "read_bytes", flaky)
+    monkeypatch.setattr(sources.fsspec, "open", flaky)
     summary = rebalance(make_config(toy_csv, tmp_path / "out"))
     assert len(calls) == 2 and not summary.reused
 

@@ -77,3 +77,13 @@ def test_two_separated_groups_get_two_heavy_modes() -> None:
 )
 def test_a_table_smaller_than_a_batch_trains_on_its_own_size(rows: int, expected: int) -> None:
     assert batch_size_for(rows, 500, 10) == expected
+
+
+def test_a_narrow_spread_far_from_zero_keeps_its_precision() -> None:
+    rng = np.random.default_rng(3)
+    prices = 1e6 + rng.normal(0, 0.01, 500)  # spread / size ~ 1e-8
+    (fit,) = fit_mixtures([prices], [10], [0])
+    reference = sklearn_fit(prices, 10, 0)
+    assert np.isfinite(fit.variances).all() and np.isfinite(fit.means).all()
+    np.testing.assert_allclose(fit.weights, reference.weights_, atol=1e-6)
+    np.testing.assert_allclose(fit.means, reference.means_.ravel(), rtol=1e-12)

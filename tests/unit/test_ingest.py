@@ -78,6 +78,59 @@ def test_empty_file(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("blank", [b" \n" * 600_000, b"\n" * 1_100_000, b" " * 1_200_000])
+def test_whitespace_past_the_first_megabyte_is_still_an_empty_file(
+    tmp_path: Path, blank: bytes
+) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_bytes(blank)
+    with pytest.raises(InputError, match="empty file"):
+        read_raw(spec_for(path))
+
+
+def test_a_parser_fault_is_not_taken_for_a_source_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rebalance.core import csv_text
+
+    path = tmp_path / "ok.csv"
+    path.write_text("a,y\n1,p\n")
+
+    def out_of_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(csv_text.pacsv, "read_csv", out_of_memory)
+    with pytest.raises(MemoryError):
+        read_raw(spec_for(path))
+
+
+def test_a_fault_while_streaming_is_a_retryable_source_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rebalance.core import sources
+
+    path = tmp_path / "ok.csv"
+    path.write_text("a,y\n" + "1,p\n" * 1000)
+    real_init = sources.SourceReader.__init__
+
+    class Flaky:  # the opened file: its second read times out
+        def __init__(self, handle: object) -> None:
+            self.handle, self.reads = handle, 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.reads += 1
+            if self.reads == 2:
+                raise TimeoutError("read timed out")
+            return self.handle.read(size)  # type: ignore[attr-defined, no-any-return]
+
+    def flaky_init(self: sources.SourceReader, handle: object, where: str) -> None:
+        real_init(self, Flaky(handle), where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources.SourceReader, "__init__", flaky_init)
+    with pytest.raises(SourceUnreachableError, match="TimeoutError"):
+        read_raw(spec_for(path))
+
+
 def test_header_only(tmp_path: Path) -> None:
     path = tmp_path / "head.csv"
     path.write_text("a,y\n")

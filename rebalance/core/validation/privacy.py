@@ -7,14 +7,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import sklearn
 from sklearn.neighbors import NearestNeighbors
 
 from rebalance.core.validation.columnwise import numeric_block
 from rebalance.core.validation.encoding import NUMERIC_TYPES, DistanceEncoder
 from rebalance.core.validation.metrics import FIDELITY_METRICS, Metric
-
-SEARCH_MIB = 128  # working memory of one nearest-row search
 
 
 class ExactCopyShare(Metric):
@@ -144,11 +141,8 @@ def closest_record_distances(
     """Euclidean distance of each synthetic and each holdout row to its closest train row."""
     encoded = distance_features(train, [train, synthetic, holdout], types)
     index = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(encoded[0])
-    # distance blocks of SEARCH_MIB, not scikit-learn's 1 GiB default: candidates are
-    # validated side by side, and each search would otherwise add a gigabyte at its peak
-    with sklearn.config_context(working_memory=SEARCH_MIB):
-        synthetic_dcr = index.kneighbors(encoded[1])[0][:, 0]
-        holdout_dcr = index.kneighbors(encoded[2])[0][:, 0]
+    synthetic_dcr = index.kneighbors(encoded[1])[0][:, 0]
+    holdout_dcr = index.kneighbors(encoded[2])[0][:, 0]
     return synthetic_dcr, holdout_dcr
 
 
