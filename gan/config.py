@@ -39,6 +39,7 @@ class GanConfig:
     critic_steps: int = 1
     gradient_penalty: float = 10.0
     gumbel_tau: float = 0.2
+    classifier_loss: float = 0.0  # weight of the auxiliary classification loss; 0: off
     min_steps_per_epoch: int = 1  # small tables: more than len // batch_size updates per epoch
     min_steps: int = 0  # generator updates before fidelity checks (early stopping) begin
     # overfitting control

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from rebalance.gan.activations import SpanActivation
+from rebalance.gan.auxiliary import AuxiliaryClassifier, AuxiliaryLoss
 from rebalance.gan.batches import ClassBalancedBatches, batch_size_for
 from rebalance.gan.checkpoints import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from rebalance.gan.config import GanConfig
@@ -58,11 +59,20 @@ class Trainer:
             self.critic = Critic(
                 data_dim, n_classes, config.critic_dims, config.pac, config.critic_dropout
             ).to(self.device)
+            self.auxiliary = self._auxiliary(data_dim, n_classes)
         self.activation = SpanActivation(spans, self.device)
         self.sample_dtype = pick_sample_dtype(config.sample_dtype, self.device)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(config.seed)
         self.history = History()
+
+    def _auxiliary(self, data_dim: int, n_classes: int) -> AuxiliaryLoss | None:
+        """The auxiliary classification loss, when ``classifier_loss`` weighs it in."""
+        cfg = self.config
+        if cfg.classifier_loss <= 0:
+            return None  # nothing drawn from the RNG: runs without it are unchanged
+        classifier = AuxiliaryClassifier(data_dim, n_classes, cfg.critic_dims, cfg.critic_dropout)
+        return AuxiliaryLoss(classifier.to(self.device), cfg.classifier_loss, cfg.weight_decay)
 
     @contextmanager
     def private_global_rng(self) -> Iterator[None]:
@@ -117,6 +127,8 @@ class Trainer:
         batch_rows = batch_size_for(len(data), cfg.batch_size, cfg.pac)
         state = self._resume(opt_g, opt_d, fingerprint)
         self.history.resumed_from = state.epoch or None
+        if self.auxiliary is not None and not state.epoch:
+            self.auxiliary.warm_up(lambda: batches.draw(data, batch_rows))
         for epoch in range(state.epoch, cfg.epochs):
             began = time.perf_counter()
             critic_loss, generator_loss = self._train_epoch(
@@ -185,9 +197,14 @@ class Trainer:
                 opt_d.zero_grad(set_to_none=True)
                 total_d.backward()
                 opt_d.step()
+            if self.auxiliary is not None:
+                self.auxiliary.learn(real, cond)
             _, cond = batches.draw(data, batch_rows)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                loss_g = -self.critic(self._fake(cond), cond).mean()
+                fake = self._fake(cond)  # (B, data_dim)
+                loss_g = -self.critic(fake, cond).mean()
+                if self.auxiliary is not None:
+                    loss_g = loss_g + self.auxiliary.penalty(fake, cond)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -295,6 +312,7 @@ class Trainer:
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),  # the private copy: see private_global_rng
             "cuda_rng": [torch.cuda.get_rng_state(self.device)] if on_cuda else [],
+            "auxiliary": self.auxiliary.state_dict() if self.auxiliary is not None else {},
         }
         write_checkpoint(path, payload)
 
@@ -309,6 +327,8 @@ class Trainer:
         self.critic.load_state_dict(saved["critic"])
         opt_g.load_state_dict(saved["opt_g"])
         opt_d.load_state_dict(saved["opt_d"])
+        if self.auxiliary is not None:
+            self.auxiliary.load_state_dict(saved["auxiliary"])
         self.history = History(**{"resumed_from": None, **saved["history"]})
         self.rng.set_state(saved["rng"].cpu())
         torch.set_rng_state(saved["torch_rng"].cpu())

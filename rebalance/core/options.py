@@ -108,6 +108,12 @@ class GanOptions(_Options):
     critic_steps: int = Field(1, ge=1, description="critic updates per generator update")
     gradient_penalty: float = Field(10.0, ge=0.0)
     gumbel_tau: float = Field(0.2, gt=0.0)
+    classifier_loss: float = Field(
+        0.0,
+        ge=0.0,
+        description="weight of an auxiliary classification loss (CTAB-GAN+): a classifier of "
+        "the real rows' class also scores the generator's rows against the class asked for; 0: off",
+    )
     min_steps_per_epoch: int = Field(
         1, ge=1, description="generator updates per epoch at least (small tables: rows < batch)"
     )

@@ -54,8 +54,16 @@ def test_early_stopping_keeps_the_best_checked_generator() -> None:
         assert history.stopped_early_at - best == 2 * 1  # patience checks after the best
 
 
-def test_a_crashed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
-    settings = {"epochs": 6, "checkpoint_every": 2, "eval_every": 0}
+@pytest.mark.parametrize("classifier_loss", [0.0, 1.0])
+def test_a_crashed_training_resumes_from_its_checkpoint(
+    tmp_path: Path, classifier_loss: float
+) -> None:
+    settings = {
+        "epochs": 6,
+        "checkpoint_every": 2,
+        "eval_every": 0,
+        "classifier_loss": classifier_loss,
+    }
     reference = fit(**settings, checkpoint_dir=str(tmp_path / "ref"))
 
     class Crash(Exception):
@@ -79,6 +87,27 @@ def test_a_crashed_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     for key, value in weights(reference).items():
         assert torch.equal(value, weights(resumed)[key]), key
     assert resumed.history_.critic_loss == reference.history_.critic_loss
+
+
+def test_the_auxiliary_classifier_loss_trains_a_classifier_and_changes_the_generator() -> None:
+    plain, guided = fit(seed=3, epochs=20), fit(seed=3, epochs=20, classifier_loss=1.0)
+    assert plain._trainer.auxiliary is None
+    auxiliary = guided._trainer.auxiliary
+    assert auxiliary is not None
+    changed = [k for k, v in weights(plain).items() if not torch.equal(v, weights(guided)[k])]
+    assert changed  # the generator's updates include the classification loss
+    # the classifier learned the classes of the real rows (income is higher for "yes")
+    model = guided._trainer
+    data = torch.as_tensor(
+        guided.transformer_.transform(frame().drop(columns="label"), seed=0), dtype=torch.float32
+    )
+    labels = frame()["label"].map({c: i for i, c in enumerate(guided.classes_)}).to_numpy()
+    auxiliary.classifier.eval()
+    with torch.no_grad():
+        logits = auxiliary.classifier(data.to(model.device))  # (rows, classes)
+    predicted_yes = torch.softmax(logits, dim=1)[:, guided.classes_.index("yes")].cpu().numpy()
+    yes = guided.classes_.index("yes")
+    assert predicted_yes[labels == yes].mean() > predicted_yes[labels != yes].mean() + 0.1
 
 
 def test_a_checkpoint_for_other_data_is_ignored(tmp_path: Path) -> None:
