@@ -106,13 +106,34 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _serve(deployments: Sequence[object]) -> None:
+    """Prefect's ``serve``, with SIGTERM stopping the runner the way Ctrl-C does.
+
+    Prefect's runner answers SIGTERM with ``sys.exit`` from wherever its loop happens to be;
+    raised inside an event-loop callback, that can leave a worker-thread hand-off waiting
+    forever, and the process never exits. Ctrl-C under ``asyncio.run`` instead cancels the
+    runner's task, which shuts it down in order; SIGTERM is passed on as Ctrl-C.
+    """
+    import asyncio
+
+    from prefect.runner import Runner
+
+    class _Runner(Runner):
+        def handle_sigterm(self, *args: object, **kwargs: object) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+    runner = _Runner(pause_on_shutdown=True)
+    for deployment in deployments:
+        runner.add_deployment(deployment)  # type: ignore[arg-type]
+    asyncio.run(runner.start())
+
+
 def serve_specs(
     spec_paths: Sequence[str], output_root: str | None, host: str = "127.0.0.1", port: int = 4200
 ) -> int:
     # SIGTERM (a supervisor, `kill`) stops like Ctrl-C: the started server goes down too.
+    # SIGINT keeps Python's own handler, so that asyncio.run turns it into a cancellation.
     signal.signal(signal.SIGTERM, _interrupt)
-    if hasattr(signal, "SIGINT"):
-        signal.signal(signal.SIGINT, _interrupt)
     quiet_logs()
     server = None
     if not os.environ.get("PREFECT_API_URL"):
@@ -125,8 +146,6 @@ def serve_specs(
         )
     api = os.environ["PREFECT_API_URL"]
     try:
-        from prefect import serve
-
         from rebalance.deployments.build import GPU_LIMIT, build_deployments, ensure_gpu_limit
         from rebalance.deployments.sweep import release_orphans
 
@@ -139,7 +158,7 @@ def serve_specs(
             print(f"rebalance: {line}", flush=True)
         print(f"rebalance: serving {len(deployments)} deployment(s); API {api}", flush=True)
         print(f"rebalance: UI at {api.removesuffix('/api')}  (Ctrl-C stops)", flush=True)
-        serve(*deployments, print_starting_message=False)
+        _serve(deployments)
     except KeyboardInterrupt:
         print("rebalance: stopping", flush=True)
     finally:

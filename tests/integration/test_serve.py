@@ -91,6 +91,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Api, Path, Path, Path]]:
     with socket.socket() as sock:  # the server serve started is gone with it
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "Prefect server still listening"
     assert process.returncode == 0, log.read_text()[-3000:]
+    # SIGTERM went the way of Ctrl-C (the runner's task cancelled), not Prefect's sys.exit
+    assert "rebalance: stopping" in log.read_text(), log.read_text()[-3000:]
 
 
 def test_inbox_arrivals_retrain_publish_and_train_the_classifier(
