@@ -111,21 +111,34 @@ def _serve(deployments: Sequence[object]) -> None:
 
     Prefect's runner answers SIGTERM with ``sys.exit`` from wherever its loop happens to be;
     raised inside an event-loop callback, that can leave a worker-thread hand-off waiting
-    forever, and the process never exits. Ctrl-C under ``asyncio.run`` instead cancels the
-    runner's task, which shuts it down in order; SIGTERM is passed on as Ctrl-C.
+    forever, and the process never exits. Here SIGTERM cancels the runner's task instead (what
+    Ctrl-C does under ``asyncio.run``), which shuts it down in order. The cancel is scheduled
+    directly, not by re-raising SIGINT: a process started in the background inherits SIGINT
+    ignored, and would then never stop.
     """
     import asyncio
 
     from prefect.runner import Runner
 
     class _Runner(Runner):
+        task: asyncio.Task[None] | None = None
+
         def handle_sigterm(self, *args: object, **kwargs: object) -> None:
-            signal.raise_signal(signal.SIGINT)
+            if self.task is not None:  # a signal handler: schedule, do not act mid-callback
+                self.task.get_loop().call_soon_threadsafe(self.task.cancel)
 
     runner = _Runner(pause_on_shutdown=True)
     for deployment in deployments:
         runner.add_deployment(deployment)  # type: ignore[arg-type]
-    asyncio.run(runner.start())
+
+    async def run() -> None:
+        runner.task = asyncio.current_task()
+        await runner.start()
+
+    try:
+        asyncio.run(run())
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
 
 
 def serve_specs(

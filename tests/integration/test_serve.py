@@ -54,6 +54,10 @@ class Api:
         return list((self._post("/events/filter", body) or {}).get("events", []))
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Api, Path, Path, Path]]:
     spec, inbox, out = serving.toy_spec(
@@ -76,6 +80,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Api, Path, Path, Path]]:
             env=env,
             cwd=tmp_path,
             start_new_session=True,
+            # as a background job (nohup, `cmd &` in a script) starts it: SIGINT ignored, so
+            # SIGTERM must stop it without going through Ctrl-C's handler
+            preexec_fn=_ignore_sigint,
         )
     try:
         wait_for("serve to start", lambda: "rebalance: UI at" in log.read_text(), log)
