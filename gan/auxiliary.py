@@ -14,19 +14,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rebalance.gan.networks import leaky_mlp
+
 
 class AuxiliaryClassifier(nn.Module):
     """Class logits of encoded rows; trained on real rows only."""
 
     def __init__(self, data_dim: int, n_classes: int, hidden: tuple[int, ...], dropout: float):
         super().__init__()
-        layers: list[nn.Module] = []
-        width = data_dim
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
-            width = size
-        layers.append(nn.Linear(width, n_classes))
-        self.body = nn.Sequential(*layers)
+        self.body = leaky_mlp(data_dim, hidden, dropout, n_classes)  # the critic's shape
 
     def forward(self, rows: torch.Tensor) -> torch.Tensor:
         # rows: (B, data_dim) -> logits (B, n_classes)

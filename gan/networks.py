@@ -49,18 +49,23 @@ class Critic(nn.Module):
     ) -> None:
         super().__init__()
         self.pac = pac
-        layers: list[nn.Module] = []
-        width = (data_dim + n_classes) * pac
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
-            width = size
-        layers.append(nn.Linear(width, 1))
-        self.body = nn.Sequential(*layers)
+        self.body = leaky_mlp((data_dim + n_classes) * pac, hidden, dropout, 1)
 
     def forward(self, rows: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         # rows: (B, data_dim), condition: (B, n_classes) -> scores (B // pac, 1)
         joined = torch.cat([rows, condition], dim=1)
         return self.body(joined.reshape(-1, joined.shape[1] * self.pac))
+
+
+def leaky_mlp(in_dim: int, hidden: tuple[int, ...], dropout: float, out_dim: int) -> nn.Sequential:
+    """Linear -> LeakyReLU(0.2) -> Dropout per hidden size, then a linear output layer."""
+    layers: list[nn.Module] = []
+    width = in_dim
+    for size in hidden:
+        layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+        width = size
+    layers.append(nn.Linear(width, out_dim))
+    return nn.Sequential(*layers)
 
 
 def gradient_penalty(
