@@ -202,7 +202,8 @@ class Trainer:
             _, cond = batches.draw(data, batch_rows)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 fake = self._fake(cond)  # (B, data_dim)
-                loss_g = -self.critic(fake, cond).mean()
+                with _frozen(self.critic):  # G's loss needs no critic weight gradients
+                    loss_g = -self.critic(fake, cond).mean()
                 if self.auxiliary is not None:
                     loss_g = loss_g + self.auxiliary.penalty(fake, cond)
             opt_g.zero_grad(set_to_none=True)
@@ -336,6 +337,18 @@ class Trainer:
             torch.cuda.set_rng_state(saved["cuda_rng"][0].cpu(), self.device)
         logger.info("resuming GAN training from epoch %d (%s)", saved["epoch"], path)
         return _Progress(saved["epoch"], saved["best"], saved["stale"])
+
+
+@contextmanager
+def _frozen(module: torch.nn.Module) -> Iterator[None]:
+    """Build the graph through ``module`` without gradients for its weights: the backward
+    pass then skips their products (on a wide table, the critic's first layer dominates a
+    step), and the gradients that reach the inputs are computed exactly as before."""
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.requires_grad_(True)
 
 
 def _cpu_copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:

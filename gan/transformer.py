@@ -43,14 +43,21 @@ from rebalance.gan.columns import (
 )
 from rebalance.gan.config import GanConfig
 
+LAYOUT = 2  # 1: one-wide one-hot blocks were encoded (a constant 1); 2: they are left out
+
 
 @dataclass(frozen=True)
 class Span:
-    """A block of the encoded row: ``tanh`` (one scalar) or ``softmax`` (a one-hot)."""
+    """A block of the encoded row: ``tanh`` (one scalar) or ``softmax`` (a one-hot); or a
+    ``constant`` block (a one-hot of width 1: a single mode or level), left out of the row
+    (start -1, width 0) and decoded as code 0."""
 
     start: int
     width: int
     activation: str
+
+
+CONSTANT = Span(-1, 0, "constant")
 
 
 class TabularTransformer:
@@ -78,16 +85,23 @@ class TabularTransformer:
         self._place(tuple(fitted[name] for name in frame.columns))
         return self
 
-    def _place(self, columns: tuple[Column, ...]) -> None:
+    def _place(self, columns: tuple[Column, ...], layout: int = LAYOUT) -> None:
         """Place every block of every column in the encoded row: all tanh scalars first, then
         the one-hot blocks grouped by width, so the generator's output activations work on
-        contiguous slices (views) instead of gathers and scatters."""
+        contiguous slices (views) instead of gathers and scatters. A one-wide block is always
+        1: it is left out (a wide table of single-mode columns would otherwise carry hundreds
+        of constant inputs through both networks)."""
         blocks = []
+        placed: list[dict[int, Span]] = [{} for _ in columns]
         for index, col in enumerate(columns):
             for position, (activation, width) in enumerate(col.widths()):
+                if activation == "softmax" and width == 1 and layout >= 2:
+                    placed[index][position] = CONSTANT
+                    continue
                 blocks.append((activation != "tanh", width, index, position, activation))
+        if not blocks and layout >= 2:
+            return self._place(columns, 1)  # nothing but constants: keep them, a row needs width
         blocks.sort(key=lambda block: (block[0], block[1]))  # stable: column order within a group
-        placed: list[dict[int, Span]] = [{} for _ in columns]
         spans: list[Span] = []
         start = 0
         for _, width, index, position, activation in blocks:
@@ -96,6 +110,7 @@ class TabularTransformer:
             spans.append(span)
             start += width
         self.columns_ = columns
+        self.layout_ = layout
         self.column_spans_ = tuple(tuple(p[i] for i in range(len(p))) for p in placed)
         self.spans_ = spans
         self.width_ = start
@@ -111,14 +126,16 @@ class TabularTransformer:
         for col, spans in zip(self.columns_, self.column_spans_, strict=True):
             column = frame[col.name]
             if isinstance(col, CategoricalColumn):
-                out[rows, spans[0].start + _codes(column, col)] = 1.0
+                if spans[0].activation != "constant":
+                    out[rows, spans[0].start + _codes(column, col)] = 1.0
                 continue
             values = to_float(column, col.kind)
             gaps = np.isnan(values)
             filled = np.where(gaps, col.low, values)
             if col.modes is not None:
                 modes, scalar = _encode_in_modes(filled, col.modes, rng)
-                out[rows, spans[1].start + modes] = 1.0
+                if spans[1].activation != "constant":
+                    out[rows, spans[1].start + modes] = 1.0
             elif col.quantiles is not None:
                 scalar = 2.0 * _quantile_position(filled, np.asarray(col.quantiles)) - 1.0
             else:
@@ -152,9 +169,14 @@ class TabularTransformer:
         columns inside their fitted range (a class's own range)."""
         rng = np.random.default_rng(seed)
         code_at = {span.start: j for j, span in enumerate(self._softmax_spans())}
+        only = np.zeros(len(scalars), dtype=np.int64)  # the code of a constant block
         out: dict[str, Any] = {}
         for col, spans in zip(self.columns_, self.column_spans_, strict=True):
-            span_codes = [codes[:, code_at[s.start]] for s in spans if s.activation != "tanh"]
+            span_codes = [
+                only if s.activation == "constant" else codes[:, code_at[s.start]]
+                for s in spans
+                if s.activation != "tanh"
+            ]
             if isinstance(col, CategoricalColumn):
                 out[col.name] = _levels(span_codes[0], col, rng)
                 continue
@@ -177,19 +199,22 @@ class TabularTransformer:
             {**col.to_dict(), "spans": [[span.start, span.width] for span in spans]}
             for col, spans in zip(self.columns_, self.column_spans_, strict=True)
         ]
-        return {"config": self.config.to_dict(), "columns": columns}
+        return {"config": self.config.to_dict(), "layout": self.layout_, "columns": columns}
 
     @classmethod
     def from_dict(cls, state: Mapping[str, Any]) -> TabularTransformer:
         try:
             config = GanConfig.from_params(state["config"])
             columns = tuple(column_from_dict(column) for column in state["columns"])
+            layout = int(state.get("layout", 1))  # no key: saved before layout 2
+            if layout not in (1, LAYOUT):
+                raise ValueError(f"layout {layout}, expected 1 or {LAYOUT}")
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(
                 f"expected a transformer state, found a malformed one ({exc})"
             ) from None
         transformer = cls(config)
-        transformer._place(columns)
+        transformer._place(columns, layout)
         for column, spans in zip(state["columns"], transformer.column_spans_, strict=True):
             expected = [[span.start, span.width] for span in spans]
             if "spans" in column and column["spans"] != expected:

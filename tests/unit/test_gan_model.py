@@ -149,10 +149,13 @@ def test_saved_model_samples_identically_in_a_fresh_process(tmp_path: Path) -> N
     assert state["classes"] == ["no", "rare", "yes"] and "critic_loss" in state["history"]
 
 
+@pytest.mark.parametrize("max_modes", [10, 1])  # 1: every mode block is one wide, left out
 def test_a_loaded_model_has_the_same_transformer_and_samples_the_same_rows(
-    tmp_path: Path,
+    tmp_path: Path, max_modes: int
 ) -> None:
-    model = fit()
+    model = fit(max_modes=max_modes)
+    constant = [s for spans in model.transformer_.column_spans_ for s in spans if not s.width]
+    assert len(constant) == (3 if max_modes == 1 else 0)  # income's, age's, score's modes
     loaded = ConditionalTabularGAN.load(model.save(tmp_path / "model"))
     assert loaded.transformer_.columns_ == model.transformer_.columns_  # equal records
     assert loaded.transformer_.spans_ == model.transformer_.spans_

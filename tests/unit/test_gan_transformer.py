@@ -157,3 +157,53 @@ def test_malformed_state_is_refused_with_what_was_expected() -> None:
     moved = [{**column, "spans": [[99, 1]]} for column in state["columns"]]
     with pytest.raises(ModelFileError, match=r"column 'bimodal': expected spans \[\[0, 1\]"):
         TabularTransformer.from_dict({**state, "columns": moved})
+
+
+def constant_blocks_table(n: int = 400) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A single-level column and a constant number (one mode) beside the usual columns."""
+    frame, types = table(n)
+    frame["only"] = pd.Series(["same"] * n, dtype="str")
+    frame["flat"] = 7.5
+    return frame, {**types, "only": "categorical", "flat": "continuous"}
+
+
+def test_one_wide_blocks_are_left_out_of_the_row_and_decode_to_their_only_value() -> None:
+    frame, types = constant_blocks_table()
+    config = GanConfig(max_modes=1)  # every mixture has one mode: a one-wide block each
+    kept = TabularTransformer(config)
+    kept.fit(frame, types)._place(kept.columns_, layout=1)  # the layout before version 2
+    dropped = TabularTransformer(config).fit(frame, types)
+    constant = [
+        name
+        for col, spans in zip(dropped.columns_, dropped.column_spans_, strict=True)
+        for name in [col.name] * sum(s.activation == "constant" for s in spans)
+    ]
+    assert constant == ["bimodal", "count", "when", "only"]  # gain, flat: no mixture
+    assert dropped.width_ == kept.width_ - 4
+    assert all(s.width > 1 for s in dropped.spans_ if s.activation == "softmax")
+    matrix = dropped.transform(frame, seed=3)
+    assert matrix.shape == (len(frame), dropped.width_)
+    back = dropped.inverse_transform(matrix, seed=3)
+    assert (back["only"] == "same").all() and (back["flat"] == 7.5).all()
+    assert back["count"].isna().equals(frame["count"].isna())  # its missing block is kept
+    pd.testing.assert_frame_equal(back, kept.inverse_transform(kept.transform(frame, seed=3), 3))
+
+
+def test_a_state_saved_before_layout_2_keeps_its_one_wide_blocks() -> None:
+    frame, types = constant_blocks_table()
+    old = TabularTransformer(GanConfig(max_modes=1))
+    old.fit(frame, types)._place(old.columns_, layout=1)
+    state = {key: value for key, value in old.to_dict().items() if key != "layout"}
+    restored = TabularTransformer.from_dict(state)
+    assert restored.layout_ == 1 and restored.spans_ == old.spans_
+    assert restored.width_ == old.width_
+    with pytest.raises(ModelFileError, match="layout 3, expected 1 or 2"):
+        TabularTransformer.from_dict({**state, "layout": 3})
+
+
+def test_a_table_of_constants_only_keeps_its_blocks() -> None:
+    frame = pd.DataFrame({"only": pd.Series(["same"] * 50, dtype="str")})
+    transformer = TabularTransformer().fit(frame, {"only": "categorical"})
+    assert transformer.width_ == 1 and transformer.layout_ == 1
+    restored = TabularTransformer.from_dict(transformer.to_dict())
+    assert restored.width_ == 1
