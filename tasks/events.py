@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import httpx
@@ -13,9 +13,11 @@ from prefect.events import emit_event
 from prefect.events.worker import should_emit_events, should_emit_events_to_running_server
 
 from rebalance.core import announcements, events
-from rebalance.core.publication import Publication, RunSummary
-from rebalance.core.publish import PublishResult
 from rebalance.tasks.retry import IO_RETRIES, IO_RETRY_DELAYS, retry_if_transient
+
+if TYPE_CHECKING:  # the inbox watcher imports this module: it needs neither the gate nor sklearn
+    from rebalance.core.publication import Publication, RunSummary
+    from rebalance.core.publish import PublishResult
 
 # The server stores events in batches (every 5 s by default): how long a sent event may take
 # to show, and how often to look.
@@ -104,6 +106,8 @@ def announce_published(
 ) -> str | None:
     """Announce a version this run wrote (``chosen``: what it published) or one it found
     already published (a ``RunSummary`` from the manifest), unless it was announced before."""
+    from rebalance.core.publication import RunSummary
+
     if chosen is not None:
         what = (chosen.method, chosen.gate, chosen.release)
     elif isinstance(published, RunSummary):

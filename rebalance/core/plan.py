@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 import numpy as np
-from imblearn.utils import check_sampling_strategy
 
 from rebalance.core.config import BalanceConfig, Release, SamplingStrategy
 from rebalance.core.errors import PlanError
@@ -73,6 +72,10 @@ def resolve_targets(counts: dict[str, int], strategy: SamplingStrategy) -> dict[
     labels = sorted(counts)
     codes = np.arange(len(labels), dtype=np.min_scalar_type(len(labels)))
     y = np.repeat(codes, [counts[label] for label in labels])
+    # imported here: scikit-learn and scipy come with it (1.4 s), and the inbox watcher,
+    # started every few seconds by `rebalance serve`, reaches this module without needing it
+    from imblearn.utils import check_sampling_strategy
+
     try:
         extra = check_sampling_strategy(strategy, y, "over-sampling")
     except ValueError as exc:

@@ -55,4 +55,5 @@ def privacy_checks(epochs: int) -> dict[str, bool]:
 
 def test_memorizing_generator_fails_the_privacy_gate() -> None:
     assert privacy_checks(epochs=10)["closer_than_holdout_share"]  # barely trained: novel rows
-    assert not privacy_checks(epochs=4000)["closer_than_holdout_share"]
+    # 2,500 epochs: a share of 0.31 against the 0.15 threshold (4,000 gave 0.43)
+    assert not privacy_checks(epochs=2500)["closer_than_holdout_share"]
