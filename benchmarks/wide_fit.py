@@ -1,0 +1,98 @@
+"""The GAN's fit alone on the wide table of ``benchmarks/wide.py``, by stage.
+
+Fits ``ConditionalTabularGAN`` (default config, CPU) on the rows a ``rebalance run`` gives it
+(the train rows minus the selection rows: 30 of 50) with 1 and with 2 torch threads, and
+prints the encoded width and the seconds of the transformer, the training and the rejection
+filter. Run it at two commits to compare them.
+
+    .venv/bin/python benchmarks/wide_fit.py
+    .venv/bin/python benchmarks/wide_fit.py --columns 200 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.wide import wide_frame
+from rebalance.gan import model as gan_model
+from rebalance.gan.config import GanConfig
+from rebalance.gan.trainer import Trainer
+from rebalance.gan.transformer import TabularTransformer
+
+FIT_ROWS = 30  # 50 rows: 40 train, of which 30 fit the samplers
+
+
+def column_types(frame: pd.DataFrame) -> dict[str, str]:
+    return {
+        name: "categorical"
+        if name.startswith("c")
+        else ("integer" if frame[name].dtype.kind == "i" else "continuous")
+        for name in frame.columns
+        if name != "label"
+    }
+
+
+def timed_fit(columns: int, threads: int) -> dict[str, float]:
+    """Seconds per part of one fit, measured by wrapping the three parts in place."""
+    frame = wide_frame(50, columns).sample(FIT_ROWS, random_state=0)
+    seconds: dict[str, float] = {}
+
+    def clock(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            result = function(*args, **kwargs)
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - began
+            return result
+
+        return wrapped
+
+    patches = [
+        (TabularTransformer, "fit", "transformer"),
+        (Trainer, "fit", "training"),
+        (gan_model.ConditionalTabularGAN, "_fit_rejection", "rejection filter"),
+    ]
+    originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patches]
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for owner, attr, name in patches:
+            setattr(owner, attr, clock(name, getattr(owner, attr)))
+        began = time.perf_counter()
+        model = gan_model.ConditionalTabularGAN(GanConfig(device="cpu"))
+        model.fit(frame, "label", column_types(frame))
+        seconds["fit (all)"] = time.perf_counter() - began
+        seconds["encoded width"] = model.transformer_.width_
+    finally:
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
+        torch.set_num_threads(before)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--columns", type=int, default=1000)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
+    names = list(next(iter(results.values())))
+    print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")
+    print("| part | " + " | ".join(f"{t} thread(s)" for t in results) + " |")
+    print("|---|" + "---:|" * len(results))
+    for name in names:
+        values = " | ".join(f"{r[name]:.2f}" for r in results.values())
+        print(f"| {name} | {values} |")
+
+
+if __name__ == "__main__":
+    main()
