@@ -60,6 +60,7 @@ class GanConfig:
     sample_dtype: Literal["auto", "float32", "bfloat16"] = "auto"  # the generator's in sample()
     seed: int = 0
     checkpoint_every: int = 10  # epochs; 0 disables checkpoints
+    checkpoint_min_seconds: float = 30.0  # and at most one checkpoint per this many seconds
     checkpoint_dir: str | None = None
 
     def __post_init__(self) -> None:

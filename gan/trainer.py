@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class _Progress:
     epoch: int = 0
     best: dict[str, Any] | None = None
     stale: int = 0
+    saved_at: float = field(default_factory=time.monotonic)  # the fit's start, then each save
 
 
 class Trainer:
@@ -145,12 +146,9 @@ class Trainer:
                 stats.score = self._evaluate(evaluate, state)
             if on_epoch is not None:
                 on_epoch(stats)
-            if (
-                cfg.checkpoint_dir
-                and cfg.checkpoint_every
-                and state.epoch % cfg.checkpoint_every == 0
-            ):
+            if self._checkpoint_due(state):
                 self._save_checkpoint(state, opt_g, opt_d, fingerprint)
+                state.saved_at = time.monotonic()
             if state.best is not None and state.stale >= cfg.patience:
                 self.history.stopped_early_at = state.epoch
                 break
@@ -158,6 +156,16 @@ class Trainer:
             self.generator.load_state_dict(state.best["generator"])
             self.history.best_epoch = state.best["epoch"]
         return self.history
+
+    def _checkpoint_due(self, state: _Progress) -> bool:
+        """Every ``checkpoint_every`` epochs, unless the last save (or the start) is less than
+        ``checkpoint_min_seconds`` ago. When saves happen never changes the training."""
+        cfg = self.config
+        if not cfg.checkpoint_dir or not cfg.checkpoint_every:
+            return False
+        if state.epoch % cfg.checkpoint_every:
+            return False
+        return time.monotonic() - state.saved_at >= cfg.checkpoint_min_seconds
 
     def _checks_due(self, epoch: int, steps: int) -> bool:
         """A fidelity check this epoch? Never before ``min_steps`` updates: an early best

@@ -166,6 +166,12 @@ class GanOptions(_Options):
     # left out of dumps: a spec's seed is balance.seed, given to the sampler as seed=
     seed: int = Field(0, ge=0, exclude=True, description="a spec sets balance.seed instead")
     checkpoint_every: int = Field(10, ge=0, description="epochs; 0 disables checkpoints")
+    checkpoint_min_seconds: float = Field(
+        30.0,
+        ge=0.0,
+        description="at most one checkpoint per this many seconds of training (short epochs of a "
+        "wide table would otherwise write the networks and optimisers every second)",
+    )
     checkpoint_dir: str | None = None
 
     @field_validator("batch_size")

@@ -17,6 +17,7 @@ from tests.support import MIXED_TYPES, mixed_frame
 SETTINGS = {
     "epochs": 20,
     "checkpoint_every": 5,
+    "checkpoint_min_seconds": 0.0,
     "eval_every": 0,
     "batch_size": 50,
     "pac": 10,

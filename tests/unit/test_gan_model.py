@@ -89,6 +89,17 @@ def test_a_crashed_training_resumes_from_its_checkpoint(
     assert resumed.history_.critic_loss == reference.history_.critic_loss
 
 
+def test_checkpoints_are_due_by_epochs_and_at_most_one_per_min_seconds(tmp_path: Path) -> None:
+    settings = {"epochs": 4, "checkpoint_every": 1, "eval_every": 0}
+    often = fit(**settings, checkpoint_dir=str(tmp_path / "often"))
+    saved = torch.load(tmp_path / "often" / "checkpoint.pt", weights_only=True)
+    assert saved["epoch"] == 4
+    rarely = fit(**settings, checkpoint_dir=str(tmp_path / "rare"), checkpoint_min_seconds=3600)
+    assert not (tmp_path / "rare" / "checkpoint.pt").exists()  # 4 epochs in well under an hour
+    for key, value in weights(often).items():  # when saves happen never changes the training
+        assert torch.equal(value, weights(rarely)[key]), key
+
+
 def test_the_auxiliary_classifier_loss_trains_a_classifier_and_changes_the_generator() -> None:
     plain, guided = fit(seed=3, epochs=20), fit(seed=3, epochs=20, classifier_loss=1.0)
     assert plain._trainer.auxiliary is None
@@ -217,6 +228,7 @@ def test_a_resumed_fit_says_so_in_its_progress_and_summary(tmp_path: Path) -> No
     settings = {
         "epochs": 4, "checkpoint_every": 2, "eval_every": 0, "batch_size": 50, "pac": 10,
         "generator_dims": (32,), "critic_dims": (32,), "embedding_dim": 16, "rejection": False,
+        "checkpoint_min_seconds": 0.0,
     }  # fmt: skip
 
     def crash(progress: TrainingProgress) -> None:

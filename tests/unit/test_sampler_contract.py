@@ -20,7 +20,14 @@ from rebalance.core.samplers import (
 TYPES = {"amount": "continuous", "count": "integer", "kind": "categorical", "label": "categorical"}
 # quick settings per method: the contract is about the seam, not about sample quality
 QUICK: dict[str, dict[str, Any]] = {
-    "gan": {"epochs": 3, "batch_size": 40, "pac": 10, "checkpoint_every": 1, "eval_every": 0}
+    "gan": {
+        "epochs": 3,
+        "batch_size": 40,
+        "pac": 10,
+        "checkpoint_every": 1,
+        "eval_every": 0,
+        "checkpoint_min_seconds": 0.0,
+    }
 }
 METHODS = [name for name in available_methods() if name != "none"]
 
