@@ -34,6 +34,19 @@ def test_import_changes_no_environment_and_loads_nothing_heavy() -> None:
     assert report == {"changed": [], "loaded": []}
 
 
+def test_the_inbox_watcher_flow_loads_neither_the_gate_nor_torch() -> None:
+    """`rebalance serve` starts the watcher every few seconds, each in a new process."""
+    probe = (
+        "import sys, rebalance.flows.watch_flow\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'imblearn', 'great_expectations')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_gan_fit_and_sample_leave_global_rngs_alone() -> None:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
