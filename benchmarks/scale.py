@@ -9,6 +9,9 @@ seconds per stage the run reports, its wall time and the run's peak resident mem
     .venv/bin/python benchmarks/scale.py --rows 100000 1000000 10000000 --methods smote gan
     .venv/bin/python benchmarks/scale.py --rows 100000 --methods smote --keep /tmp/scale
 
+A last row runs the wide case (``benchmarks/wide.py``: 50 rows x ``--wide-columns`` columns,
+``method: auto``, validation on); ``--wide-columns 0`` leaves it out.
+
 The GAN fits on its capped stratified sample (``max_fit_rows``) for ``--gan-epochs`` epochs.
 The gate computes every check but its utility and detection thresholds cannot refuse, so that
 every run goes on to publish: this measures what each stage costs, not what it is worth.
@@ -32,7 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.wide import run_cli, stage_seconds  # noqa: E402
+from benchmarks.wide import run_cli, stage_seconds, write_inputs  # noqa: E402
 
 SPEC = ROOT / "examples" / "specs" / "adult.yaml"
 CHUNK = 1_000_000
@@ -86,6 +89,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--methods", nargs="+", default=["smote", "gan"])
     parser.add_argument("--gan-epochs", type=int, default=10)
+    parser.add_argument("--wide-columns", type=int, default=1000)
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--keep", type=Path, help="write the inputs and outputs here")
     parser.add_argument("--case", type=Path, help=argparse.SUPPRESS)  # internal: one run
@@ -107,6 +111,12 @@ def main() -> None:
                 report(rows, method, spec)
             if not args.keep:
                 csv.unlink()
+        if args.wide_columns:
+            wide = folder / "wide"
+            shutil.rmtree(wide, ignore_errors=True)  # a kept folder's version would be reused
+            wide.mkdir(parents=True)
+            spec = write_inputs(wide, 50, args.wide_columns, "auto")
+            report(50, f"auto, {args.wide_columns:,} columns", spec)
 
 
 def report(rows: int, method: str, spec: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from rebalance.core.serialize import plain
-from rebalance.data_contracts.pandas_checks import evaluate
+from rebalance.data_contracts.pandas_checks import evaluate, holds_text
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,13 @@ class CheckResult:
 
 def text_as_values(frame: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
     """The frame with its categorical columns as object columns, so that their type checks
-    look at each value. A column of pandas' string dtype stays as it is: its values are str
-    by construction, and ``pandas_checks`` answers it so (an object copy of ten million
-    strings would cost gigabytes)."""
+    look at each value. A column of pandas' string dtype (or categories of it) stays as it
+    is: its values are str by construction, and ``pandas_checks`` answers it so (an object
+    copy of ten million strings would cost gigabytes)."""
     convert = {
         name: object
         for name, kind in types.items()
-        if kind == "categorical"
-        and name in frame.columns
-        and not isinstance(frame[name].dtype, pd.StringDtype)
+        if kind == "categorical" and name in frame.columns and not holds_text(frame[name].dtype)
     }
     return frame.astype(convert) if convert else frame
 

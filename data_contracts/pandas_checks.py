@@ -141,13 +141,14 @@ def _non_null_share(part: pd.DataFrame, items: list[Item]) -> dict[int, Result]:
 
 def _in_type_list(part: pd.DataFrame, items: list[Item]) -> dict[int, Result]:
     """By dtype, as GX does, except object columns: each value's type (GX's map version).
-    A text column (pandas' string dtype) checked for ``str`` is answered as a value-by-value
-    check of its object copy would be (every value is a str), without making that copy."""
+    A text column (pandas' string dtype, or categories of it) checked for ``str`` is answered
+    as a value-by-value check of its object copy would be (every value is a str), without
+    making that copy."""
     results = {}
     for index, kw in items:
         column, type_list = kw["column"], tuple(kw["type_list"])
         dtype = part[column].dtype
-        if isinstance(dtype, pd.StringDtype) and issubclass(str, _value_types(type_list)):
+        if holds_text(dtype) and issubclass(str, _value_types(type_list)):
             # what a value-by-value check of its object copy finds: every value a str
             results[index] = _map_result(part, column, np.zeros(len(part), dtype=bool))
             continue
@@ -161,6 +162,14 @@ def _in_type_list(part: pd.DataFrame, items: list[Item]) -> dict[int, Result]:
         wrong = ~kinds.map(fits).to_numpy(bool)
         results[index] = _map_result(part, column, values.notna().to_numpy() & wrong)
     return results
+
+
+def holds_text(dtype: Any) -> bool:
+    """Whether every value of a column of ``dtype`` is a str by construction: pandas' string
+    dtype, or a ``category`` whose categories have it."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return isinstance(dtype, pd.StringDtype)
 
 
 def _name(dtype: Any) -> str:

@@ -66,11 +66,11 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
     with clock.stage("profile"):
         profile = stages.profile(table, spec, config.balance)
         train, holdout = stages.split(table, spec, config.balance)
+        kept, types = (len(table.quarantine), quarantine), table.types
+        del table  # train and holdout hold its rows now
         plan = stages.plan(train, spec, config.balance, config.validation.release)
         fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
         preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
-    kept, types = (len(table.quarantine), quarantine), table.types
-    del table  # train and holdout hold its rows now
     run = RunRecord(
         config, version, fingerprint, types, train, holdout, flow_run.get_id(), fit,
         selection,

@@ -19,7 +19,13 @@ import pandas as pd
 from pydantic import ValidationError as PydanticValidationError
 
 from rebalance.core.balance import fit_oversampler, generate_synthetic
-from rebalance.core.columns import REASON_COLUMN, TypedTable, check_quarantine_share, type_table
+from rebalance.core.columns import (
+    REASON_COLUMN,
+    TypedTable,
+    as_text,
+    check_quarantine_share,
+    type_table,
+)
 from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.errors import InputError, SpecError
 from rebalance.core.ingest import RawTable
@@ -112,6 +118,8 @@ def balance(
 def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
     """The stages, in the order of the ``rebalance`` flow."""
     target, validate, clock = config.dataset.target, config.validation.enabled, Stopwatch()
+    # typing holds categorical columns as category codes; they come back as the caller gave them
+    coded = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
     with clock.stage("validate-input"):
         table = _typed(frame, config)
         validate_input(table.frame, config.dataset, table.types)
@@ -139,8 +147,8 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
     if decision is not None and chosen.gate == "refuse":
         raise refusal_error(DATASET, decision, None, clock.rounded())
     return BalanceResult(
-        frame=release_splits(train, holdout, chosen)["train"],
-        holdout=holdout,
+        frame=as_text(release_splits(train, holdout, chosen)["train"], keep=coded),
+        holdout=as_text(holdout, keep=coded),
         method=chosen.method,
         gate=chosen.gate,
         decision=decision,

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rebalance.core.errors import PublishError
+from rebalance.core.row_groups import write_row_groups
 from rebalance.core.serialize import to_json
 from rebalance.core.storage import fault_error, is_permanent_fault, storage_faults
 
@@ -173,10 +174,8 @@ def _write_version(
             frame = frame.assign(**{SYNTHETIC_COLUMN: False})
         part = folder / f"split={split}" / "part-0.parquet"
         part.parent.mkdir()
-        table = pa.Table.from_pandas(frame, preserve_index=False)
         blob = to_json({**metadata, "split": split}, sort_keys=True).encode()
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: blob})
-        pq.write_table(table, part)
+        write_row_groups(frame, part, {METADATA_KEY: blob})
         files[split] = str(part.relative_to(folder))
         counts[split] = len(frame)
     for name, payload in extra_files.items():

@@ -78,6 +78,9 @@ def test_smote_adds_exactly_the_planned_rows(smote_result: BalanceResult) -> Non
         "is_synthetic",
     ]
     assert result.frame["is_synthetic"].dtype == bool
+    # held as category codes inside, categorical columns come back as text
+    assert isinstance(result.frame["colour"].dtype, pd.StringDtype)
+    assert isinstance(result.holdout["colour"].dtype, pd.StringDtype)
     assert not result.frame["is_synthetic"].iloc[:160].any()  # real rows first
     assert result.column_types == {
         "income": "continuous",
@@ -119,6 +122,14 @@ def test_without_validation_every_row_is_train() -> None:
     assert int(result.frame["is_synthetic"].sum()) == 120
     real = result.frame[~result.frame["is_synthetic"]].drop(columns="is_synthetic")
     assert rows(real) == rows(original)
+
+
+def test_category_columns_come_back_as_category() -> None:
+    original = table().astype({"colour": "category"})
+    result = balance(original, target="label", method="random", validate=False, seed=1)
+    assert isinstance(result.frame["colour"].dtype, pd.CategoricalDtype)
+    assert isinstance(result.holdout["colour"].dtype, pd.CategoricalDtype)
+    assert isinstance(result.frame["label"].dtype, pd.StringDtype)
 
 
 @pytest.mark.parametrize("method", ["smote", "random", "gan"])

@@ -34,6 +34,8 @@ def test_the_gate_scores_samples_of_large_splits_and_says_how_many() -> None:
     context = prepare(fit, selection, "label", MIXED_TYPES, plan, bounded, 0)
     assert len(context.fit) == 2250 and len(context.problem.train) == 1000
     assert context.baseline.scored_rows == len(selection) == 750  # under the bound: all
+    # the real-only reference trains on the rows every candidate's classifier starts from
+    assert context.baseline.train_rows == len(context.problem.train) == 1000
     result = evaluate_candidate(context, "random", synthetic)
     # the synthetic rows are scaled to the sampled real rows: 1000 of 3000 train rows
     assert result.utility.train_rows == 1000 + round(len(synthetic) / 3)

@@ -44,6 +44,16 @@ def test_inference_of_every_type(tmp_path: Path) -> None:
     assert pd.api.types.is_datetime64_any_dtype(frame["d"])
 
 
+def test_categorical_features_are_held_as_codes_and_the_target_as_text(tmp_path: Path) -> None:
+    table = typed(tmp_path, "c,n,y\nred,1,p\n,2,q\nred,3,p\nblue,4,q\n")
+    column = table.frame["c"]
+    assert isinstance(column.dtype, pd.CategoricalDtype)
+    assert isinstance(column.cat.categories.dtype, pd.StringDtype)
+    assert column.isna().tolist() == [False, True, False, False]
+    assert column.dropna().tolist() == ["red", "red", "blue"]
+    assert isinstance(table.frame["y"].dtype, pd.StringDtype)
+
+
 def test_integer_column_with_gaps_is_nullable_int(tmp_path: Path) -> None:
     table = typed(tmp_path, "n,y\n1,p\n,q\n3,p\n")
     assert str(table.frame["n"].dtype) == "Int64"

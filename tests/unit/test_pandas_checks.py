@@ -32,6 +32,7 @@ def mixed_frame() -> pd.DataFrame:
             "i": np.arange(1, 8),
             "n": pd.array([1, None, 3, 4, 5, 6, 9], dtype="Int64"),
             "s": pd.array(["a", "b", None, "c", "a", "b", "a"], dtype="str"),
+            "cat": pd.Series(["a", "b", None, "c", "a", "b", "a"], dtype="str").astype("category"),
             "o": pd.Series(["a", "b", None, 3, "a", np.nan, 2.5], dtype=object),
             "b": [True, False, True, True, False, True, False],
             "d": pd.to_datetime(["2020-01-01"] * 7),
@@ -58,7 +59,8 @@ def column_checks(frame: pd.DataFrame) -> list[Check]:
                 checks.append(
                     check("ColumnValuesToBeBetween", column=column, **BOUNDS, **condition)
                 )
-    for column, values in (("s", ["a", "b"]), ("o", ["a", "b"]), ("i", [1, 2]), ("cid", [0])):
+    in_set = {"s": ["a", "b"], "cat": ["a", "b"], "o": ["a", "b"], "i": [1, 2], "cid": [0]}
+    for column, values in in_set.items():
         checks.append(check("ColumnValuesToBeInSet", column=column, value_set=values))
     return checks
 
@@ -68,18 +70,19 @@ def findings(results: list) -> list[tuple[bool, str]]:
 
 
 def text_checked_for_str(check: Check) -> bool:
-    return check.kwargs["column"] == "s" and "str" in check.kwargs.get("type_list", ())
+    text = check.kwargs["column"] in ("s", "cat")
+    return text and "str" in check.kwargs.get("type_list", ())
 
 
 def test_every_column_check_is_evaluated_by_pandas_and_equals_gx() -> None:
-    """As GX finds, except one case on purpose: a text column (pandas' string dtype) checked
-    for ``str`` is answered as GX answers its object copy, value by value (GX's dtype rule
-    does not take pandas 3's string dtype for ``str``)."""
+    """As GX finds, except one case on purpose: a text column (pandas' string dtype, or
+    categories of it) checked for ``str`` is answered as GX answers its object copy, value by
+    value (GX's dtype rule does not take pandas 3's string dtype for ``str``)."""
     frame, checks = mixed_frame(), column_checks(mixed_frame())
     assert len(evaluate(frame, checks)) == len(checks)  # none left to GX
     both = findings(run_checks(frame, checks, "mixed"))
     expected = findings(gx_results(frame, checks, "mixed-gx"))
-    copied = findings(gx_results(frame.astype({"s": object}), checks, "object-gx"))
+    copied = findings(gx_results(frame.astype({"s": object, "cat": object}), checks, "obj-gx"))
     special = [text_checked_for_str(check) for check in checks]
     assert any(special)
     assert both == [c if s else e for c, e, s in zip(copied, expected, special, strict=True)]

@@ -84,7 +84,7 @@ def test_a_failed_write_publishes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.pq, "write_table", disk_full)
+    monkeypatch.setattr(publish, "write_row_groups", disk_full)
     with pytest.raises(PublishError) as info:
         publish.publish_version(tmp_path, "ds", "v1", splits(), META)
     message = str(info.value)  # one line naming the folder, not a bare OSError

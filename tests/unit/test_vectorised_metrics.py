@@ -209,3 +209,17 @@ def test_copies_match_only_value_for_value() -> None:
     as_ints = pd.DataFrame({"x": pd.array([1, None], dtype="Int64"), "c": ["b", None]})
     expected = old_copy_share(real, as_ints)
     assert ExactCopyShare.compute(real, as_ints, types) == expected == 0.5  # 1 is not 1.0
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_copies_of_categorical_columns_match_by_value(shared: bool) -> None:
+    """Typed categorical columns are ``category``: one dtype on both sides is compared by code,
+    two dtypes (other categories) by text; either way as the per-row texts say."""
+    real, synthetic = finite(mixed(40, 5)), finite(mixed(30, 6))
+    synthetic = pd.concat([synthetic, real.iloc[::4]], ignore_index=True)  # some exact copies
+    levels = ["a", "b", "c"] if shared else ["c", "b", "a", "zz"]
+    real = real.assign(c=real["c"].astype(pd.CategoricalDtype(["a", "b", "c"])))
+    synthetic = synthetic.assign(c=synthetic["c"].astype(pd.CategoricalDtype(levels)))
+    expected = old_copy_share(real, synthetic)
+    assert 0 < expected < 1
+    assert ExactCopyShare.compute(real, synthetic, TYPES) == expected

@@ -97,7 +97,7 @@ def prepare(
         config=config,
         seed=seed,
         problem=problem,
-        baseline=fit_and_score(problem, fit),
+        baseline=fit_and_score(problem, problem.train),  # the candidates' real rows
         tuned=tuned_threshold_scores(problem),
         fit_share=len(fit_scored) / max(sum(plan.before.values()), 1),
     )

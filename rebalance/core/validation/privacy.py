@@ -37,8 +37,7 @@ class ExactCopyShare(Metric):
         if list(real.columns) != list(synthetic.columns) or real.columns.empty:
             real_keys = set(row_keys(real))
             return float(np.mean([key in real_keys for key in row_keys(synthetic)]))
-        codes = np.column_stack([_value_codes(real[c], synthetic[c]) for c in real.columns])
-        _, rows = np.unique(codes, axis=0, return_inverse=True)  # equal rows, one id
+        rows = _row_ids([_value_codes(real[c], synthetic[c]) for c in real.columns])
         return float(np.isin(rows[len(real) :], rows[: len(real)]).mean())
 
 
@@ -48,12 +47,26 @@ def row_keys(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(as_text, index=False).to_numpy()
 
 
+def _row_ids(columns: list[np.ndarray]) -> np.ndarray:
+    """One id per distinct row of the per-column codes (equal rows, equal id). Exact, without
+    sorting a rows x columns matrix: the ids are renumbered after each column, so they stay
+    below the row count and ``ids * width + code`` never overflows."""
+    ids = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes in columns:
+        width = int(codes.max()) + 2  # codes run from -1 (missing)
+        ids = pd.factorize(ids * width + (codes + 1))[0]
+    return ids
+
+
 def _value_codes(real: pd.Series, synthetic: pd.Series) -> np.ndarray:
     """One code per distinct value of the column in both frames, equal where ``row_keys``
     texts are equal: missing is one value; numbers of one numpy dtype compare bit for bit
-    (their text is their shortest repr, so -0.0 is not 0.0), anything else by its text."""
+    (their text is their shortest repr, so -0.0 is not 0.0), categories of one dtype by their
+    code, anything else by its text."""
     missing = np.r_[real.isna().to_numpy(), synthetic.isna().to_numpy()]
     dtype = real.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype == synthetic.dtype:
+        return np.r_[real.cat.codes.to_numpy(np.int64), synthetic.cat.codes.to_numpy(np.int64)]
     if dtype == synthetic.dtype and isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         values = np.r_[real.to_numpy(), synthetic.to_numpy()]
         keys = values.view(f"i{values.itemsize}") if dtype.kind == "f" else values
