@@ -120,7 +120,10 @@ def fit_categorical(
 ) -> CategoricalColumn:
     if looks_like_identifier(column):  # the same rule as the input contract's, for every method
         raise ColumnTooWideError(f"column {name!r}: {identifier_problem(column)}")
-    counts = column.value_counts(dropna=True)
+    # values present only (a category's count lists unused categories too), ties in order of
+    # appearance as for a text column
+    coded = isinstance(column.dtype, pd.CategoricalDtype)
+    counts = (column.astype(object) if coded else column).value_counts(dropna=True)
     limit = config.max_categories
     rare = None
     if len(counts) > limit:

@@ -84,6 +84,24 @@ def test_many_levels_are_grouped_and_drawn_back_by_frequency() -> None:
     assert back["k"].isin(["a", "b", "c"]).sum() == 5000
 
 
+def test_a_category_column_learns_the_values_present_only() -> None:
+    """Typed categorical columns are ``category`` with the whole table's categories; the rows
+    a GAN fits on may hold a few of them. Unused ones are no levels (and no rare group of
+    zero weights): as the same rows as text give."""
+    rng = np.random.default_rng(0)
+    present = [f"v{i}" for i in rng.integers(0, 150, 3000)]
+    dtype = pd.CategoricalDtype([f"v{i}" for i in range(300)])
+    coded = pd.DataFrame({"k": pd.Series(present, dtype="str").astype(dtype)})
+    text = coded.astype({"k": "str"})
+    config, types = GanConfig(max_categories=100), {"k": "categorical"}
+    from_codes = TabularTransformer(config).fit(coded, types)
+    from_text = TabularTransformer(config).fit(text, types)
+    assert from_codes.columns_[0].levels == from_text.columns_[0].levels
+    assert from_codes.columns_[0].rare == from_text.columns_[0].rare
+    back = from_codes.inverse_transform(from_codes.transform(coded))
+    assert set(back["k"].dropna()) <= set(present)
+
+
 def test_identifier_like_columns_are_refused_by_name() -> None:
     frame = pd.DataFrame({"customer_id": pd.Series([f"id{i}" for i in range(1000)], dtype="str")})
     with pytest.raises(

@@ -96,6 +96,16 @@ def test_sampler_misuse_is_reported() -> None:
         make_oversampler("smote", 0, {"bogus": 1})
 
 
+def test_a_value_outside_a_category_column_is_refused_not_made_missing() -> None:
+    frame = train_frame().astype({"colour": "category"})
+    sampler = make_oversampler("random", 0, {}).fit(frame, "label", TYPES)
+    rows = sampler.sample("yes", 3)
+    assert isinstance(rows["colour"].dtype, pd.CategoricalDtype)
+    unknown = rows.astype({"colour": "str"}).assign(colour="purple")
+    with pytest.raises(SamplerError, match="value 'purple' in column 'colour'"):
+        sampler._conform(unknown, "yes", 3)
+
+
 def test_smote_refuses_a_one_row_class() -> None:
     frame = pd.concat(
         [train_frame(), pd.DataFrame([{**train_frame().iloc[0].to_dict(), "label": "solo"}])],

@@ -130,11 +130,25 @@ class Oversampler(ABC):
     def _empty(self) -> pd.DataFrame:
         return pd.DataFrame({name: pd.Series(dtype=d) for name, d in self.dtypes_.items()})
 
+    def _check_categories(self, rows: pd.DataFrame) -> None:
+        """A value outside a ``category`` column's categories would become missing in the
+        cast below, silently: refuse it instead."""
+        for name, dtype in self.dtypes_.items():
+            if isinstance(dtype, pd.CategoricalDtype) and name in rows.columns:
+                column = rows[name]
+                unknown = column.notna().to_numpy() & ~column.isin(dtype.categories).to_numpy()
+                if unknown.any():
+                    raise SamplerError(
+                        f"{self.name} produced value {column[unknown].iloc[0]!r} in column "
+                        f"{name!r}; expected one of the {len(dtype.categories)} values seen in fit"
+                    )
+
     def _conform(self, rows: pd.DataFrame, label: str, n: int) -> pd.DataFrame:
         if len(rows) != n:
             raise SamplerError(f"{self.name} returned {len(rows)} rows of class {label!r}, not {n}")
         rows = rows.reset_index(drop=True)
         rows[self.target_] = self.labels_[label]
+        self._check_categories(rows)
         try:
             return rows[self.columns_].astype(self.dtypes_)
         except (TypeError, ValueError) as exc:

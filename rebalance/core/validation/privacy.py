@@ -65,7 +65,7 @@ def _value_codes(real: pd.Series, synthetic: pd.Series) -> np.ndarray:
     code, anything else by its text."""
     missing = np.r_[real.isna().to_numpy(), synthetic.isna().to_numpy()]
     dtype = real.dtype
-    if isinstance(dtype, pd.CategoricalDtype) and dtype == synthetic.dtype:
+    if _same_categories(dtype, synthetic.dtype):
         return np.r_[real.cat.codes.to_numpy(np.int64), synthetic.cat.codes.to_numpy(np.int64)]
     if dtype == synthetic.dtype and isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         values = np.r_[real.to_numpy(), synthetic.to_numpy()]
@@ -73,6 +73,16 @@ def _value_codes(real: pd.Series, synthetic: pd.Series) -> np.ndarray:
     else:  # each side its own text before they meet (a shared dtype could rewrite 1 as 1.0)
         keys = np.r_[_texts(real), _texts(synthetic)]
     return np.where(missing, -1, pd.factorize(keys)[0])
+
+
+def _same_categories(left: object, right: object) -> bool:
+    """Whether a code means the same value on both sides: the same categories in the same
+    order (unordered dtypes compare equal whatever the order, so ``==`` does not say)."""
+    return (
+        isinstance(left, pd.CategoricalDtype)
+        and isinstance(right, pd.CategoricalDtype)
+        and left.categories.equals(right.categories)
+    )
 
 
 def _texts(column: pd.Series) -> np.ndarray:
