@@ -36,6 +36,8 @@ MIN_REAL_ROWS = 20  # fewer real rows of a class: no filter, its rows are kept a
 MAX_REAL_ROWS = 5000  # a class's real rows the classifier sees, at most (a seeded subsample)
 MIN_GENERATED_ROWS = 500
 MIN_BATCH = 256  # candidates per draw, at least
+MAX_BATCH = 1 << 20  # and at most: a draw is decoded whole, so this bounds its memory
+_SCORE = "__rejection_log_p__"  # the acceptance score of a kept-aside rejected row
 PREFIX = "rejection."  # tensor names in the saved weights file
 CONSISTENCY = "consistency_"  # names of the class-consistency trees' arrays and scalars
 
@@ -238,32 +240,41 @@ def filtered_rows(
     rng: torch.Generator,
     max_draws: float,
 ) -> pd.DataFrame:
-    """Exactly n accepted rows, drawn in batches; once ``max_draws * n`` candidates are spent,
-    the rejected rows most likely to be kept fill what is missing."""
+    """Exactly n accepted rows, drawn in batches of at most ``MAX_BATCH`` candidates; once
+    ``max_draws * n`` candidates are spent, the rejected rows most likely to be kept fill
+    what is missing. Memory stays bounded by the batch and by n: of the rejected rows, only
+    as many as are still missing are kept (the best, in the order they would be used)."""
     if n == 0:
         return draw(0, 0)
     budget = max(int(np.ceil(max_draws * n)), n)
     kept: list[pd.DataFrame] = []
-    rejected: list[tuple[pd.DataFrame, np.ndarray]] = []
+    reserve: pd.DataFrame | None = None  # the best rejected rows so far, best first
     drawn = accepted = rounds = 0
     while accepted < n and drawn < budget:
         wanted = int(np.ceil((n - accepted) / max(filt.rate, 1e-3) * 1.2))
-        size = min(max(wanted, MIN_BATCH), budget - drawn)
+        size = min(max(wanted, MIN_BATCH), MAX_BATCH, budget - drawn)
         batch = draw(size, rounds)
         log_p = filt.log_accept(encode(batch))  # (size,)
         u = torch.rand(size, generator=rng, dtype=torch.float64).numpy()
         keep = np.log(u) < log_p
         kept.append(batch[keep])
-        rejected.append((batch[~keep], log_p[~keep]))
         accepted += int(keep.sum())
         drawn += size
         rounds += 1
+        rejected = batch[~keep].assign(**{_SCORE: log_p[~keep]})
+        pool = rejected if reserve is None else pd.concat([reserve, rejected], ignore_index=True)
+        reserve = _best(pool, max(n - accepted, 0))
     rows = pd.concat(kept, ignore_index=True).iloc[:n]
-    if len(rows) < n:
-        pool = pd.concat([frame for frame, _ in rejected], ignore_index=True)
-        order = np.argsort(-np.concatenate([p for _, p in rejected]), kind="stable")
-        rows = pd.concat([rows, pool.iloc[order[: n - len(rows)]]], ignore_index=True)
+    if len(rows) < n and reserve is not None:  # the reserve holds the rows still missing
+        rows = pd.concat([rows, reserve.drop(columns=_SCORE)], ignore_index=True)
     return rows
+
+
+def _best(rows: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` rows of highest score, ties in the order given (a stable sort, so keeping
+    the best of each round's union picks what sorting every rejected row at the end would)."""
+    order = np.argsort(-rows[_SCORE].to_numpy(), kind="stable")[:count]
+    return rows.iloc[order].reset_index(drop=True)
 
 
 @dataclass

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 from safetensors.torch import load_file
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
+from rebalance.gan import rejection
 from rebalance.gan.model import ConditionalTabularGAN
 from rebalance.gan.rejection import ClassFilter, filtered_rows
 from rebalance.gan.trees import TreeEnsemble
@@ -85,6 +87,60 @@ def test_when_draws_run_out_the_least_rejected_rows_fill_in() -> None:
     assert len(rows) == 50 and sum(drawn) == 4 * 50  # the whole budget, and no more
     # the 200 draws' top quarter, not arbitrary rejected rows
     assert rows["x"].min() > 0.6
+
+
+class _Optimist(_RejectMost):
+    rate = 0.5  # expects half to pass, so it draws again and again before the budget is spent
+
+
+def _all_rejected_kept(filt, draw, n: int, rng: torch.Generator, max_draws: float):
+    """The filter as it was before its memory was bounded: every rejected row kept to the
+    end, then the best of them by a stable sort (reference for the test below). Returns the
+    rows and how many came from the rejected ones."""
+    budget = max(int(np.ceil(max_draws * n)), n)
+    kept, rejected, drawn, accepted, rounds = [], [], 0, 0, 0
+    while accepted < n and drawn < budget:
+        size = min(max(int(np.ceil((n - accepted) / filt.rate * 1.2)), 256), budget - drawn)
+        batch = draw(size, rounds)
+        log_p = filt.log_accept(batch.to_numpy())
+        keep = np.log(torch.rand(size, generator=rng, dtype=torch.float64).numpy()) < log_p
+        kept.append(batch[keep])
+        rejected.append((batch[~keep], log_p[~keep]))
+        accepted, drawn, rounds = accepted + int(keep.sum()), drawn + size, rounds + 1
+    rows = pd.concat(kept, ignore_index=True).iloc[:n]
+    pool = pd.concat([frame for frame, _ in rejected], ignore_index=True)
+    order = np.argsort(-np.concatenate([p for _, p in rejected]), kind="stable")
+    filled = pool.iloc[order[: n - len(rows)]]
+    return pd.concat([rows, filled], ignore_index=True), len(filled)
+
+
+def test_the_bounded_reserve_fills_in_what_keeping_every_rejected_row_did() -> None:
+    rounds: set[int] = set()
+
+    def draw(n: int, round_: int) -> pd.DataFrame:
+        rounds.add(round_)
+        values = np.random.default_rng(round_).integers(1, 40, n) / 40  # many equal scores
+        return pd.DataFrame({"x": values, "row": np.arange(n) + 100_000 * round_})
+
+    filt: ClassFilter = _Optimist()  # type: ignore[assignment]
+    for n in (50, 300, 2000):
+        got = filtered_rows(filt, draw, lambda f: f.to_numpy(), n, torch.Generator(), 20.0)
+        want, filled = _all_rejected_kept(filt, draw, n, torch.Generator(), 20.0)
+        assert len(rounds) > 1 and 0 < filled < n  # several rounds, then the fill-in
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_draw_is_never_larger_than_the_batch_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[int] = []
+
+    def draw(n: int, round_: int) -> pd.DataFrame:
+        sizes.append(n)
+        return pd.DataFrame({"x": np.random.default_rng(round_).random(n)})
+
+    monkeypatch.setattr(rejection, "MAX_BATCH", 1000)
+    filt: ClassFilter = _RejectMost()  # type: ignore[assignment]
+    rows = filtered_rows(filt, draw, lambda f: f.to_numpy(), 200, torch.Generator(), 30.0)
+    assert len(rows) == 200 and max(sizes) == 1000 and sum(sizes) == 6000
 
 
 def test_small_tables_get_more_updates_and_checks_wait_for_min_steps() -> None:
