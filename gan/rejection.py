@@ -37,7 +37,6 @@ MAX_REAL_ROWS = 5000  # a class's real rows the classifier sees, at most (a seed
 MIN_GENERATED_ROWS = 500
 MIN_BATCH = 256  # candidates per draw, at least
 MAX_BATCH = 1 << 20  # and at most: a draw is decoded whole, so this bounds its memory
-_SCORE = "__rejection_log_p__"  # the acceptance score of a kept-aside rejected row
 PREFIX = "rejection."  # tensor names in the saved weights file
 CONSISTENCY = "consistency_"  # names of the class-consistency trees' arrays and scalars
 
@@ -248,7 +247,7 @@ def filtered_rows(
         return draw(0, 0)
     budget = max(int(np.ceil(max_draws * n)), n)
     kept: list[pd.DataFrame] = []
-    reserve: pd.DataFrame | None = None  # the best rejected rows so far, best first
+    reserve: list[tuple[pd.DataFrame, np.ndarray]] = []  # rejected rows that may fill in
     drawn = accepted = rounds = 0
     while accepted < n and drawn < budget:
         wanted = int(np.ceil((n - accepted) / max(filt.rate, 1e-3) * 1.2))
@@ -261,20 +260,32 @@ def filtered_rows(
         accepted += int(keep.sum())
         drawn += size
         rounds += 1
-        rejected = batch[~keep].assign(**{_SCORE: log_p[~keep]})
-        pool = rejected if reserve is None else pd.concat([reserve, rejected], ignore_index=True)
-        reserve = _best(pool, max(n - accepted, 0))
+        reserve = _prune([*reserve, (batch[~keep], log_p[~keep])], max(n - accepted, 0))
     rows = pd.concat(kept, ignore_index=True).iloc[:n]
-    if len(rows) < n and reserve is not None:  # the reserve holds the rows still missing
-        rows = pd.concat([rows, reserve.drop(columns=_SCORE)], ignore_index=True)
+    if len(rows) < n:  # the best rejected rows, best first, ties in the order drawn
+        pool = pd.concat([frame for frame, _ in reserve], ignore_index=True)
+        order = np.argsort(-np.concatenate([p for _, p in reserve]), kind="stable")
+        rows = pd.concat([rows, pool.iloc[order[: n - len(rows)]]], ignore_index=True)
     return rows
 
 
-def _best(rows: pd.DataFrame, count: int) -> pd.DataFrame:
-    """The ``count`` rows of highest score, ties in the order given (a stable sort, so keeping
-    the best of each round's union picks what sorting every rejected row at the end would)."""
-    order = np.argsort(-rows[_SCORE].to_numpy(), kind="stable")[:count]
-    return rows.iloc[order].reset_index(drop=True)
+def _prune(
+    reserve: list[tuple[pd.DataFrame, np.ndarray]], count: int
+) -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """Each kept-aside batch keeps only its rows among the ``count`` best of all (a stable
+    sort: what sorting every rejected row at the end picks). Batches are never concatenated
+    here: their category columns may differ, and joining them would turn them into text."""
+    scores = np.concatenate([p for _, p in reserve])
+    if len(scores) <= count:
+        return reserve
+    best = np.zeros(len(scores), dtype=bool)
+    best[np.argsort(-scores, kind="stable")[:count]] = True
+    pruned, start = [], 0
+    for frame, p in reserve:
+        mask = best[start : start + len(p)]
+        start += len(p)
+        pruned.append((frame[mask], p[mask]))
+    return pruned
 
 
 @dataclass
