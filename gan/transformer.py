@@ -250,6 +250,10 @@ def _levels(codes: np.ndarray, col: CategoricalColumn, rng: np.random.Generator)
         categories += col.rare.levels
     codes[missing] = -1
     dtype = pandas_dtype(col.dtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        # codes straight in: no Python object per row, and every batch has the same categories
+        # (the learned levels), so joining batches keeps the column a category
+        return pd.Categorical.from_codes(codes, categories=categories)
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
         # one C++ take instead of building a Python object per row
         taken = pa.array(categories, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))

@@ -72,8 +72,8 @@ def test_tiny_gan_fit_on_adult_passes_the_input_schema(tmp_path: Path) -> None:
     gan = GanConfig(epochs=3, rejection=False)
     model = ConditionalTabularGAN(gan).fit(table.frame, "income", table.types)
     rows = model.sample(">50K", 3000)
-    # the same dtypes by name: a ``category`` column's categories are the values the decoder
-    # draws (the pipeline's sampler casts them to the table's categories)
+    # the same dtypes by name: a ``category`` column's categories are the levels the GAN
+    # learned (the pipeline's sampler casts them to the table's categories)
     assert rows.dtypes.astype(str).to_dict() == table.frame.dtypes.astype(str).to_dict()
     assert (rows["income"] == ">50K").all()
     results = validate_input(

@@ -100,6 +100,12 @@ def test_a_category_column_learns_the_values_present_only() -> None:
     assert from_codes.columns_[0].rare == from_text.columns_[0].rare
     back = from_codes.inverse_transform(from_codes.transform(coded))
     assert set(back["k"].dropna()) <= set(present)
+    # each decoded batch has the learned levels (kept, then rare) as categories: joins stay category
+    few = from_codes.inverse_transform(from_codes.transform(coded.iloc[:5]))
+    assert back["k"].dtype == few["k"].dtype
+    learned = from_codes.columns_[0]
+    assert list(few["k"].cat.categories) == [*learned.levels, *learned.rare.levels]
+    assert isinstance(pd.concat([back, few])["k"].dtype, pd.CategoricalDtype)
 
 
 def test_identifier_like_columns_are_refused_by_name() -> None:
