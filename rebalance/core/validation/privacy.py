@@ -61,8 +61,8 @@ def _row_ids(columns: list[np.ndarray]) -> np.ndarray:
 def _value_codes(real: pd.Series, synthetic: pd.Series) -> np.ndarray:
     """One code per distinct value of the column in both frames, equal where ``row_keys``
     texts are equal: missing is one value; numbers of one numpy dtype compare bit for bit
-    (their text is their shortest repr, so -0.0 is not 0.0), categories of one dtype by their
-    code, anything else by its text."""
+    (their text is their shortest repr, so -0.0 is not 0.0), category columns with the same
+    categories in the same order by their code, anything else by its text."""
     missing = np.r_[real.isna().to_numpy(), synthetic.isna().to_numpy()]
     dtype = real.dtype
     if _same_categories(dtype, synthetic.dtype):
