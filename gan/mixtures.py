@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, logsumexp
-from sklearn.cluster import KMeans
+
+from rebalance.gan.kmeans import kmeans_labels
 
 TOL = 1e-3  # scikit-learn's default: stop when the lower bound moves less than this
 REG_COVAR = 1e-6
@@ -89,13 +90,8 @@ def fit_mixtures(
 
 def _kmeans_responsibilities(x: np.ndarray, k: int, seeds: list[int]) -> np.ndarray:
     """One-hot k-means labels per column, as scikit-learn initialises: (C, N, K)."""
-    resp = np.zeros((*x.shape, k))
-    rows = np.arange(x.shape[1])
-    for column, seed in enumerate(seeds):
-        state = np.random.RandomState(seed)  # the estimator hands k-means a RandomState
-        labels = KMeans(n_clusters=k, n_init=1, random_state=state).fit(x[column, :, None])
-        resp[column, rows, labels.labels_] = 1.0
-    return resp
+    labels = kmeans_labels(x, k, seeds)  # (C, N)
+    return (labels[:, :, None] == np.arange(k)).astype(np.float64)
 
 
 def _fit_stack(
