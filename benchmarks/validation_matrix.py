@@ -50,19 +50,29 @@ DATASETS = ["adult", "bank-marketing", "mammography", "oil-spill", "german", "ph
 
 
 def configure(
-    name: str, seed: int, gan_epochs: int, gan_options: dict[str, Any] | None = None
+    name: str,
+    seed: int,
+    gan_epochs: int,
+    gan_options: dict[str, Any] | None = None,
+    sampling_strategy: float | None = None,
 ) -> RebalanceConfig:
     config = load_config(ROOT / "examples" / "specs" / f"{name}.yaml")
     method_params = config.balance.model_dump(exclude_none=True).get("method_params", {})
     gan = {**method_params.get("gan", {}), **(gan_options or {}), "epochs": gan_epochs}
     method_params["gan"] = gan
-    return config.with_overrides(method="auto", seed=seed, method_params=method_params)
+    return config.with_overrides(
+        method="auto", seed=seed, method_params=method_params, sampling_strategy=sampling_strategy
+    )
 
 
 def run_one(
-    name: str, seed: int, gan_epochs: int, gan_options: dict[str, Any] | None = None
+    name: str,
+    seed: int,
+    gan_epochs: int,
+    gan_options: dict[str, Any] | None = None,
+    sampling_strategy: float | None = None,
 ) -> dict[str, Any]:
-    config = configure(name, seed, gan_epochs, gan_options)
+    config = configure(name, seed, gan_epochs, gan_options, sampling_strategy)
     spec, balance, settings = config.dataset, config.balance, config.validation
     started, seconds = time.perf_counter(), {}
     table = type_table(read_raw(spec), spec)
@@ -171,6 +181,11 @@ def main() -> int:
         metavar="KEY=VALUE",
         help="a GAN option for every run (YAML value), e.g. class_consistency_mode=match",
     )
+    parser.add_argument(
+        "--sampling-strategy",
+        type=float,
+        help="a float ratio (minority / majority after balancing) for every run (default: spec)",
+    )
     parser.add_argument("--jsonl", default="benchmark-validation.jsonl")
     parser.add_argument(
         "--table-from", metavar="JSONL", help="print the tables of a finished run's raw rows"
@@ -188,7 +203,7 @@ def main() -> int:
     with open(args.jsonl, "w") as raw:
         for name in args.datasets:
             for seed in args.seeds:
-                row = run_one(name, seed, args.gan_epochs, gan_options)
+                row = run_one(name, seed, args.gan_epochs, gan_options, args.sampling_strategy)
                 raw.write(json.dumps(row) + "\n")
                 raw.flush()
                 rows.append(row)

@@ -23,11 +23,18 @@ MAX_ITER = 300
 
 def kmeans_labels(x: np.ndarray, k: int, seeds: list[int]) -> np.ndarray:
     """The k-means label of every value: x (C, N) float64 -> (C, N) int64 in [0, k)."""
+    if not 1 <= k <= x.shape[1]:
+        raise ValueError(f"k-means: expected 1 to {x.shape[1]} clusters (the values), found {k}")
+    tol = np.array([_tolerance(row) for row in x])  # (C,), of the values before centring
     columns = [_centred(row) for row in x]  # each (N, 1), as the estimator centres its X
     states = [np.random.RandomState(seed) for seed in seeds]  # one per column, as the estimator's
     centers = np.stack([_plus_plus(col, k, s) for col, s in zip(columns, states, strict=True)])
-    tol = np.array([np.mean(np.var(col, axis=0)) * TOL for col in columns])  # (C,)
     return _lloyd(np.stack([col[:, 0] for col in columns]), centers, tol)
+
+
+def _tolerance(row: np.ndarray) -> float:
+    """The estimator's stopping tolerance: ``TOL`` times the variance, of the uncentred values."""
+    return float(np.mean(np.var(np.asarray(row, dtype=np.float64)[:, None], axis=0)) * TOL)
 
 
 def _centred(row: np.ndarray) -> np.ndarray:
@@ -94,6 +101,8 @@ def _nearest(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """x (C, N), centers (C, k) -> the nearest centre of each value (C, N), first on ties;
     distances less the value's own square, as the estimator compares them."""
     squares = centers * centers  # (C, k)
+    # c^2 + (-2 * x*c): the estimator's gemm with alpha -2 and beta 1 on the squares, whose
+    # product is rounded before the sum (times -2 is exact), so the same bits
     distances = squares[:, None, :] + -2.0 * (x[:, :, None] * centers[:, None, :])  # (C, N, k)
     return distances.argmin(axis=2)
 
@@ -112,7 +121,7 @@ def _updated_centers(
         new[c] = _with_empty_clusters(x[c], old[c], labels[c], sums[c], weights[c])
     full = ~empty
     new[full] = sums[full] * (1.0 / weights[full])
-    shift = np.sqrt((new - old) * (new - old))
+    shift = np.sqrt((new - old) * (new - old))  # squared again below: the estimator's rounding
     return new, (shift**2).sum(axis=1)
 
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
-from rebalance.gan.kmeans import _with_empty_clusters, kmeans_labels
+from rebalance.gan.kmeans import _tolerance, _with_empty_clusters, kmeans_labels
 
 
 def sklearn_labels(column: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -55,6 +55,32 @@ def test_a_column_gets_the_same_labels_alone_or_in_a_stack() -> None:
     np.testing.assert_array_equal(together[2], alone[0])
 
 
+@pytest.mark.parametrize(
+    ("column", "k"),
+    [([0, 0, 0, 1, 1, 2], 5), ([3.0] * 6, 2), ([7.5], 1), ([1e9 + 0.1, 1e9 + 0.2, 1e9], 2)],
+)
+def test_more_clusters_than_values_and_constant_columns_as_the_estimator(
+    column: list[float], k: int
+) -> None:
+    values = np.asarray(column, dtype=np.float64)
+    for seed in range(5):
+        ours = kmeans_labels(values[None, :], k, [seed])[0]
+        np.testing.assert_array_equal(ours, sklearn_labels(values, k, seed))
+
+
+def test_the_tolerance_is_the_estimators_of_the_uncentred_values() -> None:
+    from sklearn.cluster._kmeans import _tolerance as sklearn_tolerance
+
+    rng = np.random.default_rng(5)
+    for row in rng.normal(1e4, rng.uniform(0.01, 10, 50)[:, None], (50, 300)):
+        assert _tolerance(row) == sklearn_tolerance(row[:, None], 1e-4)
+
+
+def test_a_cluster_count_outside_one_to_the_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected 1 to 3 clusters"):
+        kmeans_labels(np.zeros((2, 3)), 4, [0, 1])
+
+
 def test_an_empty_cluster_takes_the_farthest_value_as_the_estimator_does() -> None:
     """In one dimension, from k-means++ centres, Lloyd's steps leave no cluster empty in
     practice; the path is the estimator's relocation all the same, checked against it."""
@@ -73,3 +99,12 @@ def test_an_empty_cluster_takes_the_farthest_value_as_the_estimator_does() -> No
     ours = _with_empty_clusters(x, old, labels, sums.copy(), weights.copy())
     np.testing.assert_array_equal(ours, expected_sums[:, 0] * (1.0 / expected_weights))
     np.testing.assert_allclose(ours, [0.1, 9.0, 5.25])  # 9.0 was farthest from 7.0
+
+
+def test_a_cluster_left_empty_copies_the_heaviest_in_the_estimators_order() -> None:
+    """Every value sits on its centre (no relocation): the empty cluster copies the heaviest,
+    which the estimator's loop has not averaged yet when it comes later."""
+    x, labels = np.array([5.0, 5.0, 2.0, 2.0]), np.array([1, 1, 2, 2])
+    old = np.array([9.0, 5.0, 2.0])
+    ours = _with_empty_clusters(x, old, labels, np.array([0.0, 10.0, 4.0]), np.array([0, 2, 2.0]))
+    np.testing.assert_array_equal(ours, [10.0, 5.0, 2.0])  # a sum, then the two means
