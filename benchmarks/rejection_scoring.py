@@ -19,7 +19,8 @@ import numpy as np
 from gan_vs_ctgan import MINORITY, TARGET, load_adult  # this folder: run as a script
 from timing import best_of
 
-from rebalance.gan.rejection import OrdinalEncoder, filter_classifier
+from rebalance.gan.consistency import filter_classifier
+from rebalance.gan.rejection import OrdinalEncoder
 from rebalance.gan.trees import TreeEnsemble
 
 ROW_CHUNK = 8192  # the reference walk's rows per step: (chunk, trees) index arrays
