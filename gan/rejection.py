@@ -184,8 +184,8 @@ def _prune(
     reserve: list[tuple[pd.DataFrame, np.ndarray]], count: int
 ) -> list[tuple[pd.DataFrame, np.ndarray]]:
     """Each kept-aside batch keeps only its rows among the ``count`` best of all (a stable
-    sort: what sorting every rejected row at the end picks). Batches are never concatenated
-    here: their category columns may differ, and joining them would turn them into text."""
+    sort: what sorting every rejected row at the end picks). Batches are joined once, at the
+    end, so the kept-aside rows (up to n) are not copied again every round."""
     scores = np.concatenate([p for _, p in reserve])
     if len(scores) <= count:
         return reserve
