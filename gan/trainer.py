@@ -116,9 +116,16 @@ class Trainer:
         fingerprint: str,
     ) -> History:
         cfg = self.config
+        # foreach: one call per step for all of a network's tensors (CUDA's default already);
+        # the same arithmetic per element as the per-tensor loop, so the same weights bit for
+        # bit, and 10% less training time on a 1,000-column CPU fit (RESULTS.md)
         opt_g, opt_d = (
             torch.optim.Adam(
-                module.parameters(), lr=lr, betas=cfg.betas, weight_decay=cfg.weight_decay
+                module.parameters(),
+                lr=lr,
+                betas=cfg.betas,
+                weight_decay=cfg.weight_decay,
+                foreach=True,
             )
             for module, lr in ((self.generator, cfg.generator_lr), (self.critic, cfg.critic_lr))
         )
