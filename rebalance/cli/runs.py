@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rebalance.cli.startup import start_beside_imports
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
@@ -22,9 +23,20 @@ def run_one(config: RebalanceConfig) -> int:
     quiet_domain_tracebacks(console=True)  # the error line below is printed once
     # the output folder's faults fail before Prefect starts; the flow checks free space too
     check_output_root(config.output.root, config.dataset.name, input_bytes=0)
+    start_beside_imports(libraries_for([config]))
     summary = run_rebalance(config)
     print_summary(summary)
     return 0
+
+
+def libraries_for(configs: list[RebalanceConfig]) -> list[str]:
+    """The slow imports these runs make on their way (see ``start_beside_imports``)."""
+    names = ["great_expectations", "great_expectations.expectations"]  # the input contract
+    if any("gan" in config.candidate_methods() for config in configs):
+        names.append("torch")
+    if any(config.validation.enabled for config in configs):
+        names.append("matplotlib.figure")  # the report's figures
+    return names
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -92,6 +104,7 @@ def run_many(
         except RebalanceError as exc:
             failed[path] = str(exc)
     quiet_domain_tracebacks(console=True)
+    start_beside_imports(libraries_for(configs))
     outcomes = run_flows(configs, configs[0].runtime) if configs else []
     for outcome in outcomes:
         if outcome.summary is not None:
