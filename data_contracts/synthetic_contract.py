@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rebalance.core.config import ColumnType, ContractConfig
+from rebalance.core.frames import with_columns
 from rebalance.core.serialize import plain
 from rebalance.core.validation.evaluate import ValidationContext, evaluate_candidate
 from rebalance.core.validation.gate import CandidateResult, GateCheck
@@ -149,7 +150,7 @@ def validate_synthetic(
     """Run the contract on ``synthetic`` and return every result (failures included)."""
     labels = list(requested)
     class_ids = synthetic[target].astype(str).map({label: i for i, label in enumerate(labels)})
-    frame = synthetic.assign(**{CLASS_ID: class_ids.fillna(-1).to_numpy(np.int64)})
+    frame = with_columns(synthetic, {CLASS_ID: class_ids.fillna(-1).to_numpy(np.int64)})
     frame = text_as_values(frame, {**types, target: "categorical"})
     if not isinstance(frame[target].dtype, pd.StringDtype):
         frame[target] = frame[target].astype(str)

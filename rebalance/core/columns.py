@@ -26,6 +26,7 @@ import pandas as pd
 
 from rebalance.core.config import ColumnType, DatasetSpec
 from rebalance.core.errors import InputError, QuarantineError
+from rebalance.core.frames import with_columns
 from rebalance.core.ingest import RawTable
 from rebalance.core.parsing import all_pass, number_like_share, parse_numbers
 
@@ -133,7 +134,7 @@ def type_table(raw: RawTable, spec: DatasetSpec) -> TypedTable:
     )
     bad_rows = defects.any_mask()
     quarantine = frame[bad_rows].reset_index(drop=True).astype(object)
-    quarantine[REASON_COLUMN] = defects.reasons()
+    quarantine = with_columns(quarantine, {REASON_COLUMN: defects.reasons()})
     clean = pd.DataFrame(typed)
     if bad_rows.any():
         clean = clean[~bad_rows].reset_index(drop=True)

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rebalance.core.errors import PublishError
+from rebalance.core.frames import with_columns
 from rebalance.core.row_groups import write_row_groups
 from rebalance.core.serialize import to_json
 from rebalance.core.storage import fault_error, is_permanent_fault, storage_faults
@@ -99,10 +100,10 @@ def latest_version(root: str | Path, dataset: str) -> str | None:
 
 def assemble_train(real: pd.DataFrame, synthetic: pd.DataFrame | None) -> pd.DataFrame:
     """Real rows first, then synthetic ones, with the ``is_synthetic`` flag last."""
-    real = real.assign(**{SYNTHETIC_COLUMN: False})
+    real = with_columns(real, {SYNTHETIC_COLUMN: False})
     if synthetic is None or synthetic.empty:
         return real.reset_index(drop=True)
-    synthetic = synthetic[list(real.columns[:-1])].assign(**{SYNTHETIC_COLUMN: True})
+    synthetic = with_columns(synthetic[list(real.columns[:-1])], {SYNTHETIC_COLUMN: True})
     return pd.concat([real, synthetic.astype(real.dtypes.to_dict())], ignore_index=True)
 
 
@@ -171,7 +172,7 @@ def _write_version(
     counts: dict[str, int] = {}
     for split, frame in splits.items():
         if SYNTHETIC_COLUMN not in frame.columns:  # one schema for every split (a real holdout)
-            frame = frame.assign(**{SYNTHETIC_COLUMN: False})
+            frame = with_columns(frame, {SYNTHETIC_COLUMN: False})
         part = folder / f"split={split}" / "part-0.parquet"
         part.parent.mkdir()
         blob = to_json({**metadata, "split": split}, sort_keys=True).encode()
