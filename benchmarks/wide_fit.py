@@ -2,16 +2,18 @@
 
 Fits ``ConditionalTabularGAN`` (default config, CPU) on the rows a ``rebalance run`` gives it
 (the train rows minus the selection rows: 30 of 50) with 1 and with 2 torch threads, and
-prints the encoded width and the seconds of the transformer, the training and the rejection
-filter. Run it at two commits to compare them.
+prints the encoded width, the seconds of the transformer, the training and the rejection
+filter, and the fit's system time and page faults. Run it at two commits to compare them.
 
     .venv/bin/python benchmarks/wide_fit.py
+    .venv/bin/python benchmarks/wide_fit.py --allocator default   # glibc's own limits
     .venv/bin/python benchmarks/wide_fit.py --columns 200 --threads 1
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.wide import wide_frame
+from rebalance.cli.startup import tune_allocator
 from rebalance.gan import model as gan_model
 from rebalance.gan.config import GanConfig
 from rebalance.gan.trainer import Trainer
@@ -67,10 +70,13 @@ def timed_fit(columns: int, threads: int) -> dict[str, float]:
     try:
         for owner, attr, name in patches:
             setattr(owner, attr, clock(name, getattr(owner, attr)))
-        began = time.perf_counter()
+        began, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         model = gan_model.ConditionalTabularGAN(GanConfig(device="cpu"))
         model.fit(frame, "label", column_types(frame))
         seconds["fit (all)"] = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        seconds["system time of the fit"] = after.ru_stime - usage.ru_stime
+        seconds["page faults of the fit (thousands)"] = (after.ru_minflt - usage.ru_minflt) / 1e3
         seconds["encoded width"] = model.transformer_.width_
     finally:
         for owner, attr, original in originals:
@@ -83,10 +89,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=1000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--allocator",
+        choices=["command", "default"],
+        default="command",
+        help="command: the allocator limits `rebalance` sets for itself (rebalance/cli/"
+        "startup.py); default: glibc's own",
+    )
     args = parser.parse_args()
+    if args.allocator == "command":
+        tune_allocator()
     results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
     names = list(next(iter(results.values())))
-    print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")
+    print(
+        f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU, "
+        f"{args.allocator} allocator"
+    )
     print("| part | " + " | ".join(f"{t} thread(s)" for t in results) + " |")
     print("|---|" + "---:|" * len(results))
     for name in names:
