@@ -6,7 +6,8 @@ prints the encoded width, the seconds of the transformer, the training and the r
 filter, and the fit's system time and page faults. Run it at two commits to compare them.
 
     .venv/bin/python benchmarks/wide_fit.py
-    .venv/bin/python benchmarks/wide_fit.py --allocator default   # glibc's own limits
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=134217728 \
+        .venv/bin/python benchmarks/wide_fit.py       # glibc's limits raised (RESULTS.md)
     .venv/bin/python benchmarks/wide_fit.py --columns 200 --threads 1
 """
 
@@ -26,7 +27,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.wide import wide_frame
-from rebalance.cli.startup import tune_allocator
 from rebalance.gan import model as gan_model
 from rebalance.gan.config import GanConfig
 from rebalance.gan.trainer import Trainer
@@ -89,22 +89,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=1000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument(
-        "--allocator",
-        choices=["command", "default"],
-        default="command",
-        help="command: the allocator limits `rebalance` sets for itself (rebalance/cli/"
-        "startup.py); default: glibc's own",
-    )
     args = parser.parse_args()
-    if args.allocator == "command":
-        tune_allocator()
     results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
     names = list(next(iter(results.values())))
-    print(
-        f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU, "
-        f"{args.allocator} allocator"
-    )
+    print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")
     print("| part | " + " | ".join(f"{t} thread(s)" for t in results) + " |")
     print("|---|" + "---:|" * len(results))
     for name in names:

@@ -8,7 +8,6 @@ import os
 import sys
 from typing import Any
 
-from rebalance.cli.startup import tune_allocator
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import GateError, RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
@@ -147,7 +146,6 @@ def set_process_defaults() -> None:
     # default spin 8.4 s idle / 133 s busy; PASSIVE 34 s / 32 s; 10,000 spins 7.6 s / 40 s.
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
-    tune_allocator()
 
 
 def main(argv: list[str] | None = None) -> int:
