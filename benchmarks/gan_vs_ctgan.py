@@ -35,9 +35,9 @@ from rebalance.core.config import load_config  # noqa: E402
 from rebalance.core.ingest import read_raw  # noqa: E402
 from rebalance.core.validation.fidelity import mean_fidelity  # noqa: E402
 from rebalance.gan.config import GanConfig  # noqa: E402
+from rebalance.gan.drawing import SAMPLE_CHUNK_CPU  # noqa: E402
 from rebalance.gan.model import ConditionalTabularGAN  # noqa: E402
 from rebalance.gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty  # noqa: E402
-from rebalance.gan.trainer import SAMPLE_CHUNK_CPU  # noqa: E402
 from rebalance.gan.transformer import TabularTransformer  # noqa: E402
 
 TARGET, MINORITY = "income", ">50K"

@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rebalance.gan.config import GanConfig
-from rebalance.gan.trainer import SAMPLE_CHUNK_CPU
+from rebalance.gan.drawing import SAMPLE_CHUNK_CPU
 
 
 def macs_per_second(m: int, k: int, n: int, dtype: torch.dtype, repeats: int = 20) -> float:

@@ -9,9 +9,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+from rebalance.gan.history import History
+
+if TYPE_CHECKING:  # the trainer imports this module
+    from rebalance.gan.trainer import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,54 @@ def read_checkpoint(
         logger.warning("checkpoint %s is for other data or settings; starting over", path)
         return None
     return saved
+
+
+def training_state(
+    trainer: Trainer,
+    progress: dict[str, Any],
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    fingerprint: str,
+) -> dict[str, Any]:
+    """Everything a resumed fit needs to continue the exact same run: weights, optimiser
+    moments, ``progress`` (epoch, best generator, checks without gain), history and every
+    random stream (torch's global one is the trainer's private copy)."""
+    on_cuda = trainer.device.type == "cuda"
+    auxiliary = trainer.auxiliary
+    return {
+        **progress,
+        "fingerprint": fingerprint,
+        "config": trainer.config.to_dict(),
+        "generator": trainer.generator.state_dict(),
+        "critic": trainer.critic.state_dict(),
+        "opt_g": opt_g.state_dict(),
+        "opt_d": opt_d.state_dict(),
+        "history": trainer.history.to_dict(),
+        "rng": trainer.rng.get_state(),
+        "torch_rng": torch.get_rng_state(),  # the private copy: see Trainer.private_global_rng
+        "cuda_rng": [torch.cuda.get_rng_state(trainer.device)] if on_cuda else [],
+        "auxiliary": auxiliary.state_dict() if auxiliary is not None else {},
+    }
+
+
+def restore_training_state(
+    trainer: Trainer,
+    saved: dict[str, Any],
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+) -> None:
+    """Load what ``training_state`` saved back into ``trainer`` and its optimisers."""
+    trainer.generator.load_state_dict(saved["generator"])
+    trainer.critic.load_state_dict(saved["critic"])
+    opt_g.load_state_dict(saved["opt_g"])
+    opt_d.load_state_dict(saved["opt_d"])
+    if trainer.auxiliary is not None:
+        trainer.auxiliary.load_state_dict(saved["auxiliary"])
+    trainer.history = History(**{"resumed_from": None, **saved["history"]})
+    trainer.rng.set_state(saved["rng"].cpu())
+    torch.set_rng_state(saved["torch_rng"].cpu())
+    if saved["cuda_rng"] and trainer.device.type == "cuda":
+        torch.cuda.set_rng_state(saved["cuda_rng"][0].cpu(), trainer.device)
 
 
 # Settings that may change between a crash and its retry without invalidating the checkpoint.

@@ -13,7 +13,6 @@ import copy
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,17 +23,21 @@ import torch
 from rebalance.gan.activations import SpanActivation
 from rebalance.gan.auxiliary import AuxiliaryClassifier, AuxiliaryLoss
 from rebalance.gan.batches import ClassBalancedBatches, batch_size_for
-from rebalance.gan.checkpoints import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
+from rebalance.gan.checkpoints import (
+    CHECKPOINT_FILE,
+    read_checkpoint,
+    restore_training_state,
+    training_state,
+    write_checkpoint,
+)
 from rebalance.gan.config import GanConfig
 from rebalance.gan.devices import pick_device, pick_sample_dtype
+from rebalance.gan.drawing import draw_rows
 from rebalance.gan.history import EpochStats, History
 from rebalance.gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty
 from rebalance.gan.transformer import Span
 
 logger = logging.getLogger(__name__)
-
-SAMPLE_CHUNK_CPU = 4096  # rows per CPU sampling chunk: cache-resident, yet large per operation
-SAMPLE_CHUNK_GPU = 65_536
 
 
 @dataclass
@@ -256,46 +259,11 @@ class Trainer:
         self, n: int, class_id: int, rng: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """n rows of one class as tanh scalars (n, n_tanh) and category codes (n, n_spans),
-        the input of ``TabularTransformer.decode``.
-
-        Rows are drawn in chunks, each with its own generator seeded from ``rng``, so the
-        result does not depend on how chunks are scheduled. On CPU the chunks run on one
-        single-threaded worker per intra-op thread: a chunk's activations stay in cache, and
-        the many small operations of a chunk run side by side instead of one after another.
-        """
+        drawn in eval mode by ``drawing.draw_rows``."""
         self.generator.eval()
         frozen = SamplingGenerator(self.generator, class_id, self.n_classes, self.sample_dtype)
-        on_cpu = self.device.type == "cpu"
-        chunk = SAMPLE_CHUNK_CPU if on_cpu else SAMPLE_CHUNK_GPU
-        n_chunks = -(-n // chunk)
-        seeds = torch.randint(2**62, (n_chunks,), device=self.device, generator=rng).tolist()
-        # column-major results: (n_tanh, n) and (n_spans, n)
-        scalars = torch.empty(self.activation.n_tanh, n, device=self.device)
-        codes = torch.empty(self.activation.n_spans, n, dtype=torch.int64, device=self.device)
-
-        def fill(index: int) -> None:
-            begin = index * chunk
-            size = min(chunk, n - begin)
-            chunk_rng = torch.Generator(device=self.device)
-            chunk_rng.manual_seed(seeds[index])
-            with torch.no_grad():  # grad mode is per thread
-                noise = torch.randn(
-                    size, self.config.embedding_dim, device=self.device, generator=chunk_rng
-                )
-                part_scalars, part_codes = self.activation.draw(frozen(noise), chunk_rng)
-                scalars[:, begin : begin + size] = part_scalars
-                codes[:, begin : begin + size] = part_codes
-
-        workers = min(torch.get_num_threads(), n_chunks) if on_cpu else 1
-        if workers > 1:
-            with ThreadPoolExecutor(
-                workers, initializer=torch.set_num_threads, initargs=(1,)
-            ) as pool:
-                list(pool.map(fill, range(n_chunks)))
-        else:
-            for index in range(n_chunks):
-                fill(index)
-        return scalars.t(), codes.t()
+        embedding_dim = self.config.embedding_dim
+        return draw_rows(frozen, self.activation, embedding_dim, n, rng, self.device)
 
     # ---- checkpoints -------------------------------------------------------------------------
 
@@ -311,26 +279,9 @@ class Trainer:
         fingerprint: str,
     ) -> None:
         path = self.checkpoint_path()
-        if path is None:
-            return
-        on_cuda = self.device.type == "cuda"
-        payload = {
-            "epoch": state.epoch,
-            "fingerprint": fingerprint,
-            "config": self.config.to_dict(),
-            "generator": self.generator.state_dict(),
-            "critic": self.critic.state_dict(),
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "best": state.best,
-            "stale": state.stale,
-            "history": self.history.to_dict(),
-            "rng": self.rng.get_state(),
-            "torch_rng": torch.get_rng_state(),  # the private copy: see private_global_rng
-            "cuda_rng": [torch.cuda.get_rng_state(self.device)] if on_cuda else [],
-            "auxiliary": self.auxiliary.state_dict() if self.auxiliary is not None else {},
-        }
-        write_checkpoint(path, payload)
+        if path is not None:
+            progress = {"epoch": state.epoch, "best": state.best, "stale": state.stale}
+            write_checkpoint(path, training_state(self, progress, opt_g, opt_d, fingerprint))
 
     def _resume(
         self, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, fingerprint: str
@@ -339,17 +290,7 @@ class Trainer:
         saved = read_checkpoint(path, self.device, self.config.to_dict(), fingerprint)
         if saved is None:
             return _Progress()
-        self.generator.load_state_dict(saved["generator"])
-        self.critic.load_state_dict(saved["critic"])
-        opt_g.load_state_dict(saved["opt_g"])
-        opt_d.load_state_dict(saved["opt_d"])
-        if self.auxiliary is not None:
-            self.auxiliary.load_state_dict(saved["auxiliary"])
-        self.history = History(**{"resumed_from": None, **saved["history"]})
-        self.rng.set_state(saved["rng"].cpu())
-        torch.set_rng_state(saved["torch_rng"].cpu())
-        if saved["cuda_rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(saved["cuda_rng"][0].cpu(), self.device)
+        restore_training_state(self, saved, opt_g, opt_d)
         logger.info("resuming GAN training from epoch %d (%s)", saved["epoch"], path)
         return _Progress(saved["epoch"], saved["best"], saved["stale"])
 

@@ -7,8 +7,9 @@ import torch
 
 from rebalance.core.validation.fidelity import column_scores
 from rebalance.gan.activations import SpanActivation
+from rebalance.gan.drawing import SAMPLE_CHUNK_CPU
 from rebalance.gan.networks import Generator, SamplingGenerator
-from rebalance.gan.trainer import SAMPLE_CHUNK_CPU, pick_sample_dtype
+from rebalance.gan.trainer import pick_sample_dtype
 from rebalance.gan.transformer import Span
 from tests.support import MIXED_TYPES as TYPES
 from tests.support import fit_gan as fit
