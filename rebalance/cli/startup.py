@@ -1,7 +1,7 @@
 """Process start-up of the ``rebalance`` command: Prefect's local API server started beside the
 imports a run needs.
 
-Nothing here runs on import; ``rebalance.cli.main`` calls it for its own process only.
+Nothing here runs on import; ``rebalance.cli.runs`` calls it in the command's own process.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def start_beside_imports(modules: Iterable[str]) -> None:
 
     Without ``PREFECT_API_URL`` a flow run first starts that server in a subprocess and waits
     for it (about 7 s on 2 cores); the run later imports torch, Great Expectations and
-    matplotlib lazily (about 8 s). Started here, the server boots on one core while this
+    matplotlib lazily (5-6 s). Started here, the server boots on one core while this
     process imports on the other. The flow then finds the same server running (Prefect keeps
     one per process) and stops it at exit as usual.
     """
