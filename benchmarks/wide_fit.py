@@ -8,6 +8,7 @@ filter, and the fit's system time and page faults. Run it at two commits to comp
     .venv/bin/python benchmarks/wide_fit.py
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=134217728 \
         .venv/bin/python benchmarks/wide_fit.py       # glibc's limits raised (RESULTS.md)
+    .venv/bin/python benchmarks/wide_fit.py --kept-pages  # as the command runs it (gan/heap.py)
     .venv/bin/python benchmarks/wide_fit.py --columns 200 --threads 1
 """
 
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.wide import wide_frame
 from rebalance.gan import model as gan_model
 from rebalance.gan.config import GanConfig
+from rebalance.gan.heap import allow_kept_pages
 from rebalance.gan.trainer import Trainer
 from rebalance.gan.transformer import TabularTransformer
 
@@ -89,7 +91,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=1000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--kept-pages",
+        action="store_true",
+        help="let the fit keep its heap pages, as the command does",
+    )
     args = parser.parse_args()
+    if args.kept_pages:
+        allow_kept_pages()
     results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
     names = list(next(iter(results.values())))
     print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")

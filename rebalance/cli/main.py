@@ -11,6 +11,7 @@ from typing import Any
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import GateError, RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
+from rebalance.gan.heap import allow_kept_pages
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
@@ -146,6 +147,9 @@ def set_process_defaults() -> None:
     # default spin 8.4 s idle / 133 s busy; PASSIVE 34 s / 32 s; 10,000 spins 7.6 s / 40 s.
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+    # a wide table's GAN steps keep their heap pages (gan/heap.py); the user's MALLOC_* win
+    if not any(name.startswith("MALLOC_") for name in os.environ):
+        allow_kept_pages()
 
 
 def main(argv: list[str] | None = None) -> int:
