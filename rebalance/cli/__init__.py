@@ -1,5 +1,5 @@
 """The ``rebalance`` command line."""
 
-from rebalance.cli.main import main
+from rebalance.cli.main import command, main
 
-__all__ = ["main"]
+__all__ = ["command", "main"]

@@ -1,7 +1,5 @@
 """``python -m rebalance.cli``: the same as the ``rebalance`` command."""
 
-import sys
+from rebalance.cli.main import command
 
-from rebalance.cli.main import main
-
-sys.exit(main())
+command()

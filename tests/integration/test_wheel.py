@@ -272,7 +272,7 @@ def test_the_wheel_holds_one_import_package_and_declares_its_entry_points(wheel:
     parser = configparser.ConfigParser()
     parser.optionxform = str  # type: ignore[assignment, method-assign]
     parser.read_string(entry_points)
-    assert dict(parser["console_scripts"]) == {"rebalance": "rebalance.cli:main"}
+    assert dict(parser["console_scripts"]) == {"rebalance": "rebalance.cli:command"}
     samplers = dict(parser["rebalance.samplers"])
     assert set(samplers) == SAMPLERS
     for name, target in samplers.items():  # each names a module that the wheel holds
