@@ -53,14 +53,24 @@ class TypedTable:
     def quarantine_share(self) -> float:
         return len(self.quarantine) / self.n_read if self.n_read else 0.0
 
-    def describe_types(self) -> str:
-        """One line per type, e.g. 'integer: age, hours (inferred); categorical: sex'."""
-        groups: dict[str, list[str]] = {}
+    def describe_types(self, names_per_type: int = 20) -> str:
+        """One clause per type, e.g. 'integer: age, hours (declared); categorical: sex'. Past
+        ``names_per_type`` names a type's list ends in 'and N more' (a 1,000-column table logged
+        a 12 KB line); declared and annotated columns are named first."""
+        groups: dict[str, list[tuple[bool, str]]] = {}
         for name, kind in self.types.items():
             mark = "" if name in self.inferred else " (declared)"
             note = f" [{self.notes[name]}]" if name in self.notes else ""
-            groups.setdefault(kind, []).append(f"{name}{mark}{note}")
-        return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in groups.items())
+            groups.setdefault(kind, []).append((not (mark or note), f"{name}{mark}{note}"))
+        clauses = []
+        for kind, entries in groups.items():
+            if len(entries) <= names_per_type:
+                clauses.append(f"{kind}: {', '.join(text for _, text in entries)}")
+                continue
+            shown = [text for _, text in sorted(entries, key=lambda e: e[0])[:names_per_type]]
+            rest = len(entries) - len(shown)
+            clauses.append(f"{kind} ({len(entries)}): {', '.join(shown)} and {rest} more")
+        return "; ".join(clauses)
 
 
 @dataclass

@@ -140,3 +140,16 @@ def test_missing_values_by_column_match_parquet_numbers(tmp_path: Path) -> None:
     assert table.frame["z"].isna().tolist() == [True, False, True]
     assert table.frame["x"].isna().tolist() == [False, True, False]  # 0.0 matches "0"
     assert table.frame["y"].tolist() == [0, 1, 0]
+
+
+def test_the_type_summary_names_every_column_of_a_narrow_table(tmp_path: Path) -> None:
+    table = typed(tmp_path, "a,b,c,y\n1,x,2.5,p\n2,z,3.5,q\n", columns={"a": "integer"})
+    assert table.describe_types() == "integer: a (declared); categorical: b, y; continuous: c"
+
+
+def test_a_wide_tables_type_summary_is_cut_after_the_declared_columns(tmp_path: Path) -> None:
+    header = ",".join(f"x{i}" for i in range(60)) + ",y"
+    rows = "\n".join(",".join(str(i + r) for i in range(60)) + f",{r}" for r in range(3))
+    table = typed(tmp_path, f"{header}\n{rows}\n", columns={"x59": "integer"})
+    summary = table.describe_types(names_per_type=5)
+    assert summary == "integer (61): x59 (declared), x0, x1, x2, x3 and 56 more"
