@@ -86,6 +86,8 @@ def test_demo_runs_auto_and_publishes_what_the_gate_chose(tmp_path: Path) -> Non
     published = gate.split("method ")[-1].split(")")[0] if "method " in gate else "none"
     assert why.startswith(f"  why: {published}: published")
     assert "  holdout minority F1: published " in done.stdout
+    # the command's own API server outlived the logs and events Prefect had queued for it
+    assert "Error logging to API" not in done.stdout + done.stderr
 
 
 @pytest.mark.integration
