@@ -15,6 +15,7 @@ filter, and the fit's system time and page faults. Run it at two commits to comp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import sys
 import time
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.wide import wide_frame
 from rebalance.gan import model as gan_model
 from rebalance.gan.config import GanConfig
-from rebalance.gan.heap import allow_kept_pages
+from rebalance.gan.heap import kept_pages_allowed
 from rebalance.gan.trainer import Trainer
 from rebalance.gan.transformer import TabularTransformer
 
@@ -97,9 +98,8 @@ def main() -> None:
         help="let the fit keep its heap pages, as the command does",
     )
     args = parser.parse_args()
-    if args.kept_pages:
-        allow_kept_pages()
-    results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
+    with kept_pages_allowed() if args.kept_pages else contextlib.nullcontext():
+        results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
     names = list(next(iter(results.values())))
     print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")
     print("| part | " + " | ".join(f"{t} thread(s)" for t in results) + " |")

@@ -33,7 +33,7 @@ from rebalance.gan.checkpoints import (
 from rebalance.gan.config import GanConfig
 from rebalance.gan.devices import pick_device, pick_sample_dtype
 from rebalance.gan.drawing import draw_rows
-from rebalance.gan.heap import kept_pages
+from rebalance.gan.heap import kept_pages, largest_host_tensor_bytes
 from rebalance.gan.history import EpochStats, History
 from rebalance.gan.networks import Critic, Generator, SamplingGenerator, gradient_penalty
 from rebalance.gan.transformer import Span
@@ -108,16 +108,9 @@ class Trainer:
         fingerprint: str = "",
     ) -> History:
         """data: (N, data_dim) float32 on the device; class_ids: (N,) int64 on the device."""
-        with self.private_global_rng(), kept_pages(self._largest_host_tensor_bytes()):
+        step_bytes = largest_host_tensor_bytes((self.generator, self.critic), self.device)
+        with self.private_global_rng(), kept_pages(step_bytes):
             return self._fit(data, class_ids, evaluate, on_epoch, fingerprint)
-
-    def _largest_host_tensor_bytes(self) -> int:
-        """Bytes of the largest weight when training on the CPU (0 on a GPU): a step's
-        gradients and optimiser temporaries are as large."""
-        if self.device.type != "cpu":
-            return 0
-        weights = [*self.generator.parameters(), *self.critic.parameters()]
-        return max(w.numel() * w.element_size() for w in weights)
 
     def _fit(
         self,

@@ -12,7 +12,6 @@ from typing import Any, NoReturn
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import GateError, RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
-from rebalance.gan.heap import allow_kept_pages
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
@@ -148,9 +147,6 @@ def set_process_defaults() -> None:
     # default spin 8.4 s idle / 133 s busy; PASSIVE 34 s / 32 s; 10,000 spins 7.6 s / 40 s.
     if "OMP_WAIT_POLICY" not in os.environ:
         os.environ.setdefault("GOMP_SPINCOUNT", "10000")
-    # a wide table's GAN steps keep their heap pages (gan/heap.py); the user's MALLOC_* win
-    if not any(name.startswith("MALLOC_") for name in os.environ):
-        allow_kept_pages()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +185,9 @@ def command() -> NoReturn:
     """The ``rebalance`` console script: ``main``, then exit without the interpreter's final
     full garbage collection, which walks every object torch, Great Expectations and pydantic
     loaded once more (3.0 s after a wide run, measured). Exit handlers still run (Prefect's
-    server stop, logging's flush), and the run's writers have closed their files by now."""
+    server stop, logging's flush). Cyclic garbage alive at this point is never collected, so
+    cleanup left to ``__del__`` would not run: the run's writers close their files themselves
+    (``with`` blocks, explicit ``close``), before ``main`` returns."""
     code = main()
     gc.freeze()  # the collections at interpreter exit skip everything alive now
     sys.exit(code)

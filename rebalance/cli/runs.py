@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -24,9 +26,22 @@ def run_one(config: RebalanceConfig) -> int:
     # the output folder's faults fail before Prefect starts; the flow checks free space too
     check_output_root(config.output.root, config.dataset.name, input_bytes=0)
     start_beside_imports(libraries_for([config]))
-    summary = run_rebalance(config)
+    with _heap_pages_kept_for_wide_fits():
+        summary = run_rebalance(config)
     print_summary(summary)
     return 0
+
+
+def _heap_pages_kept_for_wide_fits() -> contextlib.AbstractContextManager[None]:
+    """One spec's run may let a wide GAN fit keep its heap pages (``gan/heap.py``); not
+    ``serve`` or several specs side by side, whose other runs share the process's allocator,
+    and not when the user tunes glibc's malloc themselves."""
+    from rebalance.gan.heap import kept_pages_allowed
+
+    tuned = any(name.startswith("MALLOC_") for name in os.environ)
+    if tuned or "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
+        return contextlib.nullcontext()
+    return kept_pages_allowed()
 
 
 def libraries_for(configs: list[RebalanceConfig]) -> list[str]:

@@ -1,17 +1,20 @@
-"""glibc's heap settings while a wide GAN trains: only where the command allowed them, only for
-large step tensors, restored by the last fit to finish."""
+"""glibc's heap settings while a wide GAN trains: only inside a block that allowed them, only
+for large step tensors, set to glibc's initial values by the last fit to finish."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 
-from rebalance.cli.main import set_process_defaults
+from rebalance.cli.runs import _heap_pages_kept_for_wide_fits
 from rebalance.gan import heap
 from tests.support import fit_gan
+
+MIB = 1 << 20
 
 
 class RecordingLibc:
@@ -27,11 +30,10 @@ class RecordingLibc:
         return 1
 
 
-def _settings(values: dict[int, int]) -> list[tuple[str, int, int]]:
-    return [("mallopt", parameter, value) for parameter, value in values.items()]
-
-
-KEPT, RESTORED = _settings(heap.KEPT), [*_settings(heap.AFTER), ("malloc_trim", 0, 0)]
+# mallopt(M_MMAP_THRESHOLD = -3, ...), M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2 (malloc.h)
+KEPT = [("mallopt", -3, 32 * MIB), ("mallopt", -1, 128 * MIB), ("mallopt", -2, 64 * MIB)]
+RESTORED = [("mallopt", -3, 128 << 10), ("mallopt", -1, 128 << 10), ("mallopt", -2, 128 << 10)]
+RESTORED.append(("malloc_trim", 0, 0))
 
 
 @pytest.fixture
@@ -43,29 +45,30 @@ def libc(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingLibc]:
     yield recording
 
 
-def test_nothing_changes_unless_the_process_allowed_it(libc: RecordingLibc) -> None:
+def test_nothing_changes_outside_an_allowing_block(libc: RecordingLibc) -> None:
+    with heap.kept_pages_allowed():
+        pass
     with heap.kept_pages(1 << 30):
         pass
     assert libc.calls == []
 
 
 def test_small_step_tensors_keep_glibcs_settings(libc: RecordingLibc) -> None:
-    heap.allow_kept_pages()
-    with heap.kept_pages(heap.WIDE_TENSOR_BYTES - 1):
+    with heap.kept_pages_allowed(), heap.kept_pages(heap.WIDE_TENSOR_BYTES - 1):
         pass
     assert libc.calls == []
 
 
 def test_large_step_tensors_keep_pages_and_the_settings_come_back(libc: RecordingLibc) -> None:
-    heap.allow_kept_pages()
-    with pytest.raises(RuntimeError), heap.kept_pages(heap.WIDE_TENSOR_BYTES):
+    with heap.kept_pages_allowed(), pytest.raises(RuntimeError), heap.kept_pages(4 * MIB):
         assert libc.calls == KEPT
         raise RuntimeError("a failed fit restores them too")
     assert libc.calls == KEPT + RESTORED
 
 
 def test_overlapping_fits_restore_once_when_the_last_one_ends(libc: RecordingLibc) -> None:
-    heap.allow_kept_pages()
+    allowed = heap.kept_pages_allowed()
+    allowed.__enter__()
     first, second = heap.kept_pages(1 << 30), heap.kept_pages(1 << 30)
     first.__enter__()
     second.__enter__()
@@ -73,39 +76,55 @@ def test_overlapping_fits_restore_once_when_the_last_one_ends(libc: RecordingLib
     assert libc.calls == KEPT  # the second fit still trains
     second.__exit__(None, None, None)
     assert libc.calls == KEPT + RESTORED
+    allowed.__exit__(None, None, None)
 
 
 def test_a_cpu_fit_asks_with_its_largest_weight(
     libc: RecordingLibc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    heap.allow_kept_pages()
-    fit_gan(epochs=1)  # the tiny test networks: far below the wide-table size
-    assert libc.calls == []
-    monkeypatch.setattr(heap, "WIDE_TENSOR_BYTES", 1)
-    fit_gan(epochs=1)
+    with heap.kept_pages_allowed():
+        fit_gan(epochs=1)  # the tiny test networks: far below the wide-table size
+        assert libc.calls == []
+        monkeypatch.setattr(heap, "WIDE_TENSOR_BYTES", 1)
+        fit_gan(epochs=1)
     assert libc.calls == KEPT + RESTORED
 
 
-def test_the_command_allows_it_unless_the_user_set_mallocs_own(
-    monkeypatch: pytest.MonkeyPatch, libc: RecordingLibc
+@pytest.mark.parametrize(
+    ("variable", "value", "allowed"),
+    [
+        (None, None, True),
+        ("MALLOC_ARENA_MAX", "2", False),
+        ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000000", False),
+        ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2", True),
+    ],
+)
+def test_one_run_of_the_command_allows_it_unless_the_user_tunes_malloc(
+    monkeypatch: pytest.MonkeyPatch,
+    libc: RecordingLibc,
+    variable: str | None,
+    value: str | None,
+    allowed: bool,
 ) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    monkeypatch.setattr(os, "environ", environment)  # the command's defaults land here
-    set_process_defaults()
-    assert heap._State.allowed
-    monkeypatch.setattr(heap._State, "allowed", False)
-    environment["MALLOC_ARENA_MAX"] = "2"
-    set_process_defaults()
-    assert not heap._State.allowed
+    for name in [name for name in os.environ if name.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    if variable is not None and value is not None:
+        monkeypatch.setenv(variable, value)
+    with _heap_pages_kept_for_wide_fits():
+        assert heap._State.allowed is allowed
+    assert heap._State.allowed is False  # not past the run
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
-def test_the_real_c_library_takes_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    if heap._glibc() is None:
-        pytest.skip("this Linux runs another C library than glibc")
-    monkeypatch.setattr(heap._State, "allowed", True)
-    monkeypatch.setattr(heap._State, "fits", 0)
-    with heap.kept_pages(1 << 30):
-        block = bytearray(16 << 20)  # served from the heap while the pages are kept
-        del block
-    assert heap._State.fits == 0
+def test_the_real_c_library_takes_every_setting() -> None:
+    """In a child process: these settings stay for the life of the process that makes them."""
+    check = (
+        "from rebalance.gan import heap\n"
+        "libc = heap._glibc()\n"
+        "if libc is None: raise SystemExit(0)\n"
+        "for values in (heap.KEPT, heap.INITIAL):\n"
+        "    assert all(libc.mallopt(p, v) == 1 for p, v in values.items()), values\n"
+        "libc.malloc_trim(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
