@@ -1,15 +1,14 @@
 """The conditional tabular GAN: ``fit`` a table with a class column, ``sample(n, cls)``.
 
 Saved models are two files: ``model.safetensors`` (generator weights) and ``model.json``
-(config, fitted transformer, classes, columns and dtypes, loss curves). Loading never unpickles.
+(config, fitted transformer, classes, columns and dtypes, loss curves). Loading never unpickles
+(``gan.model_files`` checks both files first).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import struct
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +25,14 @@ from rebalance.core.errors import ModelFileError, SamplerError
 from rebalance.core.split import stratified_split
 from rebalance.core.validation.fidelity import mean_fidelity
 from rebalance.gan.config import GanConfig
+from rebalance.gan.model_files import (
+    FORMAT,
+    STATE_FILE,
+    WEIGHTS_FILE,
+    atomic_write,
+    check_safetensors,
+    read_state,
+)
 from rebalance.gan.rejection import (
     PREFIX,
     Draw,
@@ -37,10 +44,6 @@ from rebalance.gan.rejection import (
 from rebalance.gan.subsample import stratified_cap
 from rebalance.gan.trainer import EpochStats, History, Trainer
 from rebalance.gan.transformer import TabularTransformer
-
-FORMAT = "rebalance-ctgan/1"
-WEIGHTS_FILE = "model.safetensors"
-STATE_FILE = "model.json"
 
 
 class ConditionalTabularGAN:
@@ -217,8 +220,8 @@ class ConditionalTabularGAN:
         }
         if self.rejection_:
             weights.update(self.rejection_.tensors())
-        _atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
-        _atomic_write(
+        atomic_write(folder / WEIGHTS_FILE, lambda tmp: save_file(weights, str(tmp)))
+        atomic_write(
             folder / STATE_FILE, lambda tmp: tmp.write_text(json.dumps(state), encoding="utf-8")
         )
         return folder
@@ -226,9 +229,9 @@ class ConditionalTabularGAN:
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> ConditionalTabularGAN:
         folder = Path(folder)
-        state = _read_state(folder / STATE_FILE)
+        state = read_state(folder / STATE_FILE)
         weights_path = folder / WEIGHTS_FILE
-        _check_safetensors(weights_path)
+        check_safetensors(weights_path)
         config = GanConfig.from_params(
             {**state["config"], **({"device": device} if device else {})}
         )
@@ -288,42 +291,3 @@ def _fingerprint(matrix: np.ndarray, ids: np.ndarray, transformer: dict[str, Any
     digest.update(ids.tobytes())
     digest.update(json.dumps(transformer, sort_keys=True).encode())
     return digest.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
-
-
-def _read_state(path: Path) -> dict[str, Any]:
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(
-            f"{path}: expected a saved model's state file, found nothing"
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(
-            f"{path}: expected JSON model state, found unreadable content ({exc})"
-        ) from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        found = state.get("format") if isinstance(state, dict) else type(state).__name__
-        raise ModelFileError(f"{path}: expected model format {FORMAT!r}, found {found!r}")
-    return state
-
-
-def _check_safetensors(path: Path) -> None:
-    """Refuse anything but a safetensors file before handing it to a loader."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(9)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: expected generator weights, found nothing") from None
-    if head[:1] == b"\x80" or head[:2] == b"PK":
-        raise ModelFileError(
-            f"{path}: expected a safetensors file, found a pickle payload (refused: loading it "
-            "could run code)"
-        )
-    if len(head) < 9 or head[8:9] != b"{" or struct.unpack("<Q", head[:8])[0] > 100_000_000:
-        raise ModelFileError(f"{path}: expected a safetensors file, found another format")

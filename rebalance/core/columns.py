@@ -57,6 +57,8 @@ class TypedTable:
         """One clause per type, e.g. 'integer: age, hours (declared); categorical: sex'. Past
         ``names_per_type`` names a type's list ends in 'and N more' (a 1,000-column table logged
         a 12 KB line); declared and annotated columns are named first."""
+        if names_per_type < 1:
+            raise ValueError(f"names_per_type: expected 1 or more, found {names_per_type}")
         groups: dict[str, list[tuple[bool, str]]] = {}
         for name, kind in self.types.items():
             mark = "" if name in self.inferred else " (declared)"

@@ -5,10 +5,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rebalance.core.columns import REASON_COLUMN, check_quarantine_share, type_table
+from rebalance.core.columns import REASON_COLUMN, TypedTable, check_quarantine_share, type_table
 from rebalance.core.config import DatasetSpec
 from rebalance.core.errors import QuarantineError
 from rebalance.core.ingest import read_raw
+from rebalance.core.input_spec import ColumnType
 
 
 def typed(tmp_path: Path, text: str, **fields: object):
@@ -153,3 +154,33 @@ def test_a_wide_tables_type_summary_is_cut_after_the_declared_columns(tmp_path: 
     table = typed(tmp_path, f"{header}\n{rows}\n", columns={"x59": "integer"})
     summary = table.describe_types(names_per_type=5)
     assert summary == "integer (61): x59 (declared), x0, x1, x2, x3 and 56 more"
+
+
+def _table_of_types(
+    types: dict[str, ColumnType], inferred: set[str], notes: dict[str, str]
+) -> TypedTable:
+    frame = pd.DataFrame({name: [] for name in types})
+    return TypedTable(
+        frame=frame,
+        types=types,
+        inferred=frozenset(inferred),
+        quarantine=frame.copy(),
+        n_read=0,
+        path="t.csv",
+        fingerprint="",
+        notes=notes,
+    )
+
+
+def test_annotated_columns_are_named_before_the_cut() -> None:
+    types: dict[str, ColumnType] = {f"x{i}": "continuous" for i in range(6)}
+    table = _table_of_types(types, set(types), {"x5": "2 value(s) not continuous"})
+    summary = table.describe_types(names_per_type=2)
+    assert summary == "continuous (6): x5 [2 value(s) not continuous], x0 and 4 more"
+
+
+@pytest.mark.parametrize("names", [0, -1])
+def test_a_type_summary_without_room_for_a_name_is_refused(names: int) -> None:
+    table = _table_of_types({"a": "integer"}, {"a"}, {})
+    with pytest.raises(ValueError, match=f"names_per_type: expected 1 or more, found {names}"):
+        table.describe_types(names_per_type=names)
