@@ -52,13 +52,14 @@ postgres:
 test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest -q
 
-# ruff, then the layers contract in pyproject.toml (entry points -> flows -> tasks -> engines
-# -> core). import-linter and mypy read rebalance.gan etc. through the links rebalance/gan ->
-# ../gan, so they see the layout the wheel installs.
+# ruff, the layers contract in pyproject.toml (entry points -> flows -> tasks -> engines
+# -> core), then mypy. import-linter and mypy read rebalance.gan etc. through the links
+# rebalance/gan -> ../gan, so they see the layout the wheel installs.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

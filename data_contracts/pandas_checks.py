@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_object_dtype
+from pandas.core.dtypes import dtypes as pandas_dtypes
 
 PARTIAL = 20  # GX's partial_unexpected_list length
 Result = tuple[bool, dict[str, Any]]  # success, GX-shaped result
@@ -50,7 +51,9 @@ def _condition(frame: pd.DataFrame, condition: Any) -> tuple[str, Any] | bool | 
     operator = str(getattr(condition, "operator", ""))
     if getattr(condition, "type", None) != "comparison" or operator != "==":
         return False
-    if column not in frame.columns or not is_numeric_dtype(frame[column]):
+    if not isinstance(column, str) or column not in frame.columns:
+        return False
+    if not is_numeric_dtype(frame[column]):
         return False
     return column, condition.parameter
 
@@ -146,8 +149,10 @@ def _in_type_list(part: pd.DataFrame, items: list[Item]) -> dict[int, Result]:
     making that copy."""
     results = {}
     for index, kw in items:
-        column, type_list = kw["column"], tuple(kw["type_list"])
-        dtype = part[column].dtype
+        column: str = kw["column"]
+        type_list = tuple(kw["type_list"])
+        values = part[column]
+        dtype = values.dtype
         if holds_text(dtype) and issubclass(str, _value_types(type_list)):
             # what a value-by-value check of its object copy finds: every value a str
             results[index] = _map_result(part, column, np.zeros(len(part), dtype=bool))
@@ -155,7 +160,6 @@ def _in_type_list(part: pd.DataFrame, items: list[Item]) -> dict[int, Result]:
         if not is_object_dtype(dtype):
             results[index] = (_dtype_matches(dtype, type_list), {"observed_value": _name(dtype)})
             continue
-        values = part[column]
         allowed = _value_types(type_list)
         kinds = values.map(type)  # distinct types are few: isinstance once per type
         fits = {kind: issubclass(kind, allowed) for kind in kinds.unique()}
@@ -188,7 +192,7 @@ def _dtype_matches(dtype: Any, type_list: tuple[str, ...]) -> bool:
             if isinstance(found, type):
                 accepted.append(found)
                 accepted += _extension_instance(found)
-            found = getattr(pd.core.dtypes.dtypes, name, None)
+            found = getattr(pandas_dtypes, name, None)
             if isinstance(found, type):
                 accepted.append(found)
         accepted += _native_types(name)
@@ -211,7 +215,7 @@ def _value_types(type_list: tuple[str, ...]) -> tuple[type, ...]:
         try:
             accepted.append(np.dtype(name).type)
         except TypeError:
-            for space in (pd, pd.core.dtypes.dtypes):
+            for space in (pd, pandas_dtypes):
                 found = getattr(space, name, None)
                 if isinstance(found, type):
                     accepted.append(found)

@@ -44,7 +44,7 @@ def category_values(codes: np.ndarray, col: CategoricalColumn, rng: np.random.Ge
     if isinstance(dtype, pd.CategoricalDtype):
         # codes straight in: no Python object per row, and every batch has the same categories
         # (the learned levels), so joining batches keeps the column a category
-        return pd.Categorical.from_codes(codes, categories=categories)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and categories:
         # one C++ take instead of building a Python object per row
         taken = pa.array(categories, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))

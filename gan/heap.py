@@ -67,7 +67,7 @@ def largest_host_tensor_bytes(modules: Iterable[torch.nn.Module], device: torch.
 def _glibc() -> ctypes.CDLL | None:
     """The C library this process runs on, if it is glibc."""
     try:
-        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
             return None
     except (ValueError, OSError, AttributeError):  # no such name on this system
         return None

@@ -24,7 +24,8 @@ def stratified_cap(frame: pd.DataFrame, target: str, rows: int, seed: int) -> pd
     if len(frame) <= rows:
         return frame
     labels = frame[target].astype(str).to_numpy()
-    groups = pd.Series(np.arange(len(frame))).groupby(labels).indices
+    indices = pd.Series(np.arange(len(frame))).groupby(labels).indices
+    groups = {str(label): index for label, index in indices.items()}  # labels are str already
     quotas = class_quotas({label: len(index) for label, index in groups.items()}, rows)
     rng = np.random.default_rng([seed, 3])
     picked = [rng.choice(groups[label], quotas[label], replace=False) for label in sorted(groups)]

@@ -18,7 +18,7 @@ reason naming the column and the value.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,13 +65,13 @@ class TypedTable:
             note = f" [{self.notes[name]}]" if name in self.notes else ""
             groups.setdefault(kind, []).append((not (mark or note), f"{name}{mark}{note}"))
         clauses = []
-        for kind, entries in groups.items():
+        for type_name, entries in groups.items():
             if len(entries) <= names_per_type:
-                clauses.append(f"{kind}: {', '.join(text for _, text in entries)}")
+                clauses.append(f"{type_name}: {', '.join(text for _, text in entries)}")
                 continue
             shown = [text for _, text in sorted(entries, key=lambda e: e[0])[:names_per_type]]
             rest = len(entries) - len(shown)
-            clauses.append(f"{kind} ({len(entries)}): {', '.join(shown)} and {rest} more")
+            clauses.append(f"{type_name} ({len(entries)}): {', '.join(shown)} and {rest} more")
         return "; ".join(clauses)
 
 
@@ -288,7 +288,7 @@ def _settle_integer_dtypes(frame: pd.DataFrame, types: dict[str, ColumnType]) ->
             frame[name] = column.astype("Int64") if column.isna().any() else column.astype("int64")
 
 
-def as_text(frame: pd.DataFrame, keep: Collection[str] = ()) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame, keep: Collection[Hashable] = ()) -> pd.DataFrame:
     """``frame`` with its ``category`` columns (except those in ``keep``) as pandas text
     (``str``), as published and as the Python API returns them; other columns untouched."""
     coded = [

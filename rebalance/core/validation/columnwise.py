@@ -5,6 +5,7 @@ costs seconds at 1,000 columns). ``metrics.py`` builds the metric classes on the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -95,14 +96,15 @@ def discretize(
         def codes(v: np.ndarray) -> np.ndarray:
             return np.where(np.isnan(v), len(edges) + 1, np.searchsorted(edges, v))
 
-        return codes(real), codes(other)
-    levels = pd.Index(category_values(real).unique())
+        return codes(cast(np.ndarray, real)), codes(cast(np.ndarray, other))
+    real_values, other_values = cast(pd.Series, real), cast(pd.Series, other)
+    levels = pd.Index(category_values(real_values).unique())
 
     def level_codes(series: pd.Series) -> np.ndarray:
-        found = levels.get_indexer(category_values(series))
+        found = levels.get_indexer(pd.Index(category_values(series)))
         return np.where(found < 0, len(levels), found)  # unseen levels share one code
 
-    return level_codes(real), level_codes(other)
+    return level_codes(real_values), level_codes(other_values)
 
 
 def coded_pairs(
