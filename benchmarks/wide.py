@@ -7,6 +7,7 @@ reports, its total wall time and its peak resident memory.
 
     .venv/bin/python benchmarks/wide.py                     # 50 rows x 1,000 columns, auto
     .venv/bin/python benchmarks/wide.py --columns 200 --method smote
+    .venv/bin/python benchmarks/wide.py --gan-params '{"min_packs": 10}'
 """
 
 from __future__ import annotations
@@ -48,12 +49,17 @@ def wide_frame(rows: int, columns: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({**parts, "label": label})  # one build, not a thousand inserts
 
 
-def write_inputs(folder: Path, rows: int, columns: int, method: str) -> Path:
+def write_inputs(
+    folder: Path, rows: int, columns: int, method: str, gan_params: dict | None = None
+) -> Path:
     """The CSV and a spec naming it (JSON is valid YAML); the spec's path."""
     wide_frame(rows, columns).to_csv(folder / "wide.csv", index=False)
     spec = {
         "dataset": {"name": "wide", "path": "wide.csv", "target": "label"},
-        "balance": {"method": method},
+        "balance": {
+            "method": method,
+            **({"method_params": {"gan": gan_params}} if gan_params else {}),
+        },
         "validation": {"enabled": True},
         "output": {"root": str(folder / "out")},
     }
@@ -87,9 +93,10 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=50)
     parser.add_argument("--method", default="auto")
+    parser.add_argument("--gan-params", type=json.loads, default={}, help="the GAN's options, JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rebalance-wide-") as folder:
-        spec = write_inputs(Path(folder), args.rows, args.columns, args.method)
+        spec = write_inputs(Path(folder), args.rows, args.columns, args.method, args.gan_params)
         wall, output, peak = run_cli(spec)
     seconds = stage_seconds(output)
     outcome = next((x.strip() for x in output.splitlines() if "gate:" in x), "")

@@ -10,6 +10,7 @@ filter, and the fit's system time and page faults. Run it at two commits to comp
         .venv/bin/python benchmarks/wide_fit.py       # glibc's limits raised (RESULTS.md)
     .venv/bin/python benchmarks/wide_fit.py --kept-pages  # as the command runs it (gan/heap.py)
     .venv/bin/python benchmarks/wide_fit.py --columns 200 --threads 1
+    .venv/bin/python benchmarks/wide_fit.py --kept-pages --threads 2 --min-packs 0 10 0 10
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def column_types(frame: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def timed_fit(columns: int, threads: int) -> dict[str, float]:
+def timed_fit(columns: int, threads: int, min_packs: int = 0) -> dict[str, float]:
     """Seconds per part of one fit, measured by wrapping the three parts in place."""
     frame = wide_frame(50, columns).sample(FIT_ROWS, random_state=0)
     seconds: dict[str, float] = {}
@@ -74,13 +75,14 @@ def timed_fit(columns: int, threads: int) -> dict[str, float]:
         for owner, attr, name in patches:
             setattr(owner, attr, clock(name, getattr(owner, attr)))
         began, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-        model = gan_model.ConditionalTabularGAN(GanConfig(device="cpu"))
+        model = gan_model.ConditionalTabularGAN(GanConfig(device="cpu", min_packs=min_packs))
         model.fit(frame, "label", column_types(frame))
         seconds["fit (all)"] = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_SELF)
         seconds["system time of the fit"] = after.ru_stime - usage.ru_stime
         seconds["page faults of the fit (thousands)"] = (after.ru_minflt - usage.ru_minflt) / 1e3
         seconds["encoded width"] = model.transformer_.width_
+        seconds["rows per critic sample"] = model.history_.pac or 0
     finally:
         for owner, attr, original in originals:
             setattr(owner, attr, original)
@@ -93,16 +95,29 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=1000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument(
+        "--min-packs",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="the GAN's min_packs per fit (several: alternating runs, each thread count)",
+    )
+    parser.add_argument(
         "--kept-pages",
         action="store_true",
         help="let the fit keep its heap pages, as the command does",
     )
     args = parser.parse_args()
     with kept_pages_allowed() if args.kept_pages else contextlib.nullcontext():
-        results = {threads: timed_fit(args.columns, threads) for threads in args.threads}
+        results = {
+            f"{threads} thread(s), min_packs {packs} (run {i + 1})": timed_fit(
+                args.columns, threads, packs
+            )
+            for threads in args.threads
+            for i, packs in enumerate(args.min_packs)
+        }
     names = list(next(iter(results.values())))
     print(f"{args.columns} columns, {FIT_ROWS} rows, default GAN config, CPU")
-    print("| part | " + " | ".join(f"{t} thread(s)" for t in results) + " |")
+    print("| part | " + " | ".join(results) + " |")
     print("|---|" + "---:|" * len(results))
     for name in names:
         values = " | ".join(f"{r[name]:.2f}" for r in results.values())

@@ -6,6 +6,7 @@ loader never builds arbitrary objects from the file.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from pathlib import Path
@@ -109,3 +110,16 @@ def _round_trip(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_round_trip(v) for v in value]
     return value
+
+
+def cpu_copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A module's weights copied to the CPU (the best generator kept aside during a fit)."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in copy.copy(module.state_dict()).items()}
+
+
+def seeded_states(seed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The global CPU (and CUDA) RNG states that ``torch.manual_seed(seed)`` would set."""
+    cpu = torch.Generator().manual_seed(seed).get_state()
+    if device.type != "cuda":
+        return cpu, torch.empty(0)
+    return cpu, torch.Generator(device=device).manual_seed(seed).get_state()

@@ -26,6 +26,7 @@ class History:
     stopped_early_at: int | None = None
     best_epoch: int | None = None
     resumed_from: int | None = None
+    pac: int | None = None  # rows per critic sample in this fit (gan.batches.packing_for)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from rebalance.core.errors import ModelFileError, SamplerError
 from rebalance.core.split import stratified_split
 from rebalance.core.validation.fidelity import mean_fidelity
+from rebalance.gan.batches import packing_for
 from rebalance.gan.config import GanConfig
 from rebalance.gan.model_files import (
     FORMAT,
@@ -77,8 +78,9 @@ class ConditionalTabularGAN:
         self.transformer_ = TabularTransformer(cfg).fit(
             train[features], self.feature_types_, seed=cfg.seed
         )
+        pac = packing_for(len(train), cfg.batch_size, cfg.pac, cfg.min_packs)
         trainer = Trainer(
-            cfg, self.transformer_.spans_, self.transformer_.width_, len(self.classes_)
+            cfg, self.transformer_.spans_, self.transformer_.width_, len(self.classes_), pac
         )
         matrix = self.transformer_.transform(train[features], seed=cfg.seed)  # (N, width)
         class_index = {label: i for i, label in enumerate(self.classes_)}
@@ -94,6 +96,7 @@ class ConditionalTabularGAN:
             on_epoch=on_epoch,
             fingerprint=_fingerprint(matrix, ids, self.transformer_.to_dict()),
         )
+        self.history_.pac = pac
         self.rejection_ = self._fit_rejection(frame) if cfg.rejection else None
         return self
 

@@ -68,7 +68,14 @@ class GanOversampler(Oversampler):
             if model.fit_rows_ < model.given_rows_
             else ""
         )
+        config = model.config
+        packing = (
+            f"; {history.pac} row(s) per critic sample (pac {config.pac}, min_packs "
+            f"{config.min_packs})"
+            if history.pac is not None and history.pac != config.pac
+            else ""
+        )
         return (
             f"GAN trained {len(history.critic_loss)} epoch(s){sample}{resumed}, "
-            f"best at epoch {history.best_epoch}{stopped}"
+            f"best at epoch {history.best_epoch}{stopped}{packing}"
         )

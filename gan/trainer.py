@@ -9,7 +9,6 @@ reproducible bit for bit and a resumed run continues the exact same stream.
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +24,10 @@ from rebalance.gan.auxiliary import AuxiliaryClassifier, AuxiliaryLoss
 from rebalance.gan.batches import ClassBalancedBatches, batch_size_for
 from rebalance.gan.checkpoints import (
     CHECKPOINT_FILE,
+    cpu_copy,
     read_checkpoint,
     restore_training_state,
+    seeded_states,
     training_state,
     write_checkpoint,
 )
@@ -52,17 +53,26 @@ class _Progress:
 
 
 class Trainer:
-    def __init__(self, config: GanConfig, spans: list[Span], data_dim: int, n_classes: int) -> None:
+    def __init__(
+        self,
+        config: GanConfig,
+        spans: list[Span],
+        data_dim: int,
+        n_classes: int,
+        pac: int | None = None,
+    ) -> None:
+        """``pac``: rows per critic sample, ``config.pac`` unless given (``packing_for``)."""
         self.config = config
+        self.pac = config.pac if pac is None else pac
         self.device = pick_device(config.device)
         self.n_classes = n_classes
-        self._global_states = _seeded_states(config.seed, self.device)
+        self._global_states = seeded_states(config.seed, self.device)
         with self.private_global_rng():  # weight init draws from torch's global stream
             self.generator = Generator(
                 config.embedding_dim, n_classes, config.generator_dims, data_dim
             ).to(self.device)
             self.critic = Critic(
-                data_dim, n_classes, config.critic_dims, config.pac, config.critic_dropout
+                data_dim, n_classes, config.critic_dims, self.pac, config.critic_dropout
             ).to(self.device)
             self.auxiliary = self._auxiliary(data_dim, n_classes)
         self.activation = SpanActivation(spans, self.device)
@@ -137,7 +147,7 @@ class Trainer:
         batches = ClassBalancedBatches(class_ids, self.n_classes, self.rng)
         # batches are drawn with replacement: a small table still gets enough updates per epoch
         steps = max(len(data) // cfg.batch_size, cfg.min_steps_per_epoch, 1)
-        batch_rows = batch_size_for(len(data), cfg.batch_size, cfg.pac)
+        batch_rows = batch_size_for(len(data), cfg.batch_size, self.pac)
         state = self._resume(opt_g, opt_d, fingerprint)
         self.history.resumed_from = state.epoch or None
         if self.auxiliary is not None and not state.epoch:
@@ -242,7 +252,7 @@ class Trainer:
             state.best = {
                 "score": score,
                 "epoch": state.epoch,
-                "generator": _cpu_copy(self.generator),
+                "generator": cpu_copy(self.generator),
             }
             state.stale = 0
         else:
@@ -307,15 +317,3 @@ def _frozen(module: torch.nn.Module) -> Iterator[None]:
         yield
     finally:
         module.requires_grad_(True)
-
-
-def _cpu_copy(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().to("cpu", copy=True) for k, v in copy.copy(module.state_dict()).items()}
-
-
-def _seeded_states(seed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The global CPU (and CUDA) RNG states that ``torch.manual_seed(seed)`` would set."""
-    cpu = torch.Generator().manual_seed(seed).get_state()
-    if device.type != "cuda":
-        return cpu, torch.empty(0)
-    return cpu, torch.Generator(device=device).manual_seed(seed).get_state()

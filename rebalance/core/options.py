@@ -97,6 +97,12 @@ class GanOptions(_Options):
     generator_dims: Dims = (256, 256)
     critic_dims: Dims = (256, 256)
     pac: int = Field(10, ge=1, description="rows the critic judges together")
+    min_packs: int = Field(
+        0,
+        ge=0,
+        description="critic samples per batch at least: a smaller table packs fewer rows "
+        "than pac together; 0: always pac",
+    )
     critic_dropout: float = Field(0.5, ge=0.0, lt=1.0)
     # optimisation (batch_size is validated after pac, which it must be a multiple of)
     epochs: int = Field(300, ge=1)

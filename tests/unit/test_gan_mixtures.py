@@ -10,7 +10,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
-from rebalance.gan.batches import batch_size_for
+from rebalance.gan.batches import batch_size_for, packing_for
 from rebalance.gan.mixtures import fit_mixtures
 
 
@@ -77,6 +77,19 @@ def test_two_separated_groups_get_two_heavy_modes() -> None:
 )
 def test_a_table_smaller_than_a_batch_trains_on_its_own_size(rows: int, expected: int) -> None:
     assert batch_size_for(rows, 500, 10) == expected
+
+
+@pytest.mark.parametrize(
+    ("rows", "min_packs", "expected"),
+    [(30, 10, 3), (40, 10, 4), (5, 10, 1), (99, 10, 9), (100, 10, 10), (20_000, 10, 10),
+     (30, 0, 10), (30, 5, 6)],
+)  # fmt: skip
+def test_a_small_table_packs_fewer_rows_only_when_asked(
+    rows: int, min_packs: int, expected: int
+) -> None:
+    pac = packing_for(rows, 500, 10, min_packs)
+    assert pac == expected
+    assert batch_size_for(rows, 500, pac) // pac >= min(min_packs, rows) or pac == 10
 
 
 def test_a_narrow_spread_far_from_zero_keeps_its_precision() -> None:

@@ -44,6 +44,32 @@ def test_cpu_training_is_reproducible_bit_for_bit() -> None:
     assert not one.sample("yes", 300).equals(other.sample("yes", 300))
 
 
+def test_min_packs_gives_a_small_tables_critic_more_samples_of_fewer_rows() -> None:
+    small = frame().groupby("label").head(12)  # 27 rows: 12 yes, 12 no, the 3 rare
+    kept, packed = (
+        ConditionalTabularGAN(GanConfig(**{**TINY, "min_packs": packs})).fit(small, "label", TYPES)
+        for packs in (0, 10)
+    )
+    assert kept.history_.pac == kept._trainer.critic.pac == 10  # the default: off
+    assert packed.history_.pac == packed._trainer.critic.pac == 2  # 27 // 10 rows per sample
+    assert len(packed.sample("yes", 20)) == 20
+    saved = json.loads(json.dumps(packed.history_.to_dict()))
+    assert saved["pac"] == 2  # recorded with the model
+
+
+def test_the_training_summary_names_a_reduced_packing() -> None:
+    from rebalance.gan.sampler import GanOversampler
+
+    small = frame().groupby("label").head(12)
+    summaries = []
+    for packs in (0, 10):
+        sampler = GanOversampler(seed=0, **{**TINY, "min_packs": packs})
+        sampler.fit(small, "label", TYPES)
+        summaries.append(sampler.training_summary() or "")
+    assert "critic sample" not in summaries[0]
+    assert summaries[1].endswith("; 2 row(s) per critic sample (pac 10, min_packs 10)")
+
+
 def test_early_stopping_keeps_the_best_checked_generator() -> None:
     model = fit(epochs=12, eval_every=1, patience=2)
     history = model.history_
