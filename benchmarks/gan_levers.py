@@ -118,15 +118,27 @@ def run(name: str, seed: int, epochs: int, out: Any) -> list[dict[str, Any]]:
             row |= score(model, rejection, (train, test), target, types, seed)
             row["fit_s"] = gan_s + (filter_s if rejection else 0.0)
             row["epochs_run"] = len(model.history_.critic_loss)
-            print(json.dumps(row), file=out, flush=True)
-            rows.append(row)
+            record(row, out, rows)
     return rows
 
 
-def table(rows: list[dict[str, Any]]) -> str:
+def by_variant(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Raw rows grouped by (dataset, variant), in the order first seen."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[row["dataset"], row["variant"]].append(row)
+    return groups
+
+
+def record(row: dict[str, Any], out: Any, rows: list[dict[str, Any]]) -> None:
+    """One raw row to the ``--jsonl`` file (flushed: a stopped sweep keeps its rows) and
+    to ``rows``."""
+    print(json.dumps(row), file=out, flush=True)
+    rows.append(row)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    groups = by_variant(rows)
     lines = [
         "| dataset | variant | seeds | detection AUC | KS | TV | F1 | real F1 | fit s | sample s |",
         "|---|---|---|---|---|---|---|---|---|---|",

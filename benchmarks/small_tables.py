@@ -16,10 +16,8 @@ without them). Means over seeds; raw rows to ``--jsonl``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.gan_levers import load, score, sweep  # noqa: E402
+from benchmarks.gan_levers import by_variant, load, record, score, sweep  # noqa: E402
 from rebalance.gan.config import GanConfig  # noqa: E402
 from rebalance.gan.model import ConditionalTabularGAN  # noqa: E402
 
@@ -68,22 +66,20 @@ def run(name: str, seed: int, epochs: int, out: Any) -> list[dict[str, Any]]:
         row = {"dataset": name, "variant": variant, "seed": seed, "fit_s": fit_s}
         row["pac"] = model.history_.pac
         row |= score(model, True, (train, test), target, types, seed)
-        print(json.dumps(row), file=out, flush=True)
-        rows.append(row)
+        record(row, out, rows)
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[row["dataset"], row["variant"]].append(row)
+    groups = by_variant(rows)
     names = ["detection_auc", "ks", "tv", "f1", "real_f1", "fit_s"]
     lines = [
         "| dataset | variant | pac | seeds | detection AUC | KS | TV | F1 | real F1 | fit s |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (dataset, variant), group in groups.items():
-        means = [np.nanmean([np.nan if r[n] is None else r[n] for r in group]) for n in names]
+        measured = [[r[n] for r in group if r[n] is not None] for n in names]
+        means = [float(np.mean(values)) if values else np.nan for values in measured]
         cells = " | ".join("n/a" if np.isnan(v) else f"{v:.3f}" for v in means)
         lines.append(f"| {dataset} | {variant} | {group[0]['pac']} | {len(group)} | {cells} |")
     return "\n".join(lines)
