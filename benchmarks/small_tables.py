@@ -3,14 +3,15 @@ packing that leaves the critic at least 10 samples per batch.
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/small_tables.py --seeds 0 1 2 3 4
 
-Per dataset and seed: ``--minority`` rows of the minority class and ``--majority`` rows of the
-majority class, drawn at random, are the whole training table (a table smaller than one batch:
-every batch is the table itself); every other row of the dataset is the test set, so the
+Per dataset and seed: 10 rows of the minority class and 30 of the majority class, drawn at
+random, are the whole training table (smaller than one batch: batches of its own size); every
+other row of the dataset is the test set, so the
 scores below read thousands of unseen rows. The GAN (defaults, ``--epochs``, its rejection
 filter on) fills the minority class up to the majority with each packing. Detection AUC, KS and
 TV compare its minority rows with the test set's real minority rows; F1 is the test set's
 minority F1 of the validation classifier on the training table plus the GAN's rows ("real F1":
-without them). Means over seeds; raw rows to ``--jsonl``.
+without them). Means over seeds, then the paired change per seed (mean and standard error);
+raw rows to ``--jsonl``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,24 @@ def table(rows: list[dict[str, Any]]) -> str:
         means = [float(np.mean(values)) if values else np.nan for values in measured]
         cells = " | ".join("n/a" if np.isnan(v) else f"{v:.3f}" for v in means)
         lines.append(f"| {dataset} | {variant} | {group[0]['pac']} | {len(group)} | {cells} |")
+    return "\n".join(lines) + "\n\n" + paired(groups)
+
+
+def paired(groups: dict[tuple[str, str], list[dict[str, Any]]]) -> str:
+    """Per dataset, the change from the first variant to the second, seed by seed."""
+    names = ["detection_auc", "ks", "f1"]
+    lines = ["| dataset | change in detection AUC | KS | F1 (mean ± s.e. over seeds) |"]
+    lines.append("|---|---:|---:|---:|")
+    for dataset in dict.fromkeys(name for name, _ in groups):
+        before, after = (
+            {r["seed"]: r for r in rows} for (name, _), rows in groups.items() if name == dataset
+        )
+        cells = []
+        for n in names:
+            diffs = [after[s][n] - before[s][n] for s in before if before[s][n] is not None]
+            error = np.std(diffs, ddof=1) / np.sqrt(len(diffs)) if len(diffs) > 1 else np.nan
+            cells.append(f"{np.mean(diffs):+.3f} ± {error:.3f}" if diffs else "n/a")
+        lines.append(f"| {dataset} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ class ClassBalancedBatches:
 
 
 def packing_for(rows: int, batch_size: int, pac: int, min_packs: int) -> int:
-    """Rows per critic sample: ``pac``, or fewer when a batch (the whole table, for a table
+    """Rows per critic sample: ``pac``, or fewer when a batch (of the table's size, for a table
     smaller than one) would otherwise give the critic fewer than ``min_packs`` samples to
     judge (0: always ``pac``). The critic's first layer is ``pac`` rows wide, so a 1,000-column
     table of 30 rows also trains several times faster (RESULTS.md, small tables)."""
@@ -40,5 +40,6 @@ def packing_for(rows: int, batch_size: int, pac: int, min_packs: int) -> int:
 def batch_size_for(rows: int, batch_size: int, pac: int) -> int:
     """The configured batch size, or for a table smaller than one batch the table's size
     rounded up to a multiple of ``pac``: a larger batch would only repeat the same rows, at
-    a cost that grows with the width of the table."""
-    return min(batch_size, -(-rows // pac) * pac)
+    a cost that grows with the width of the table. Always a multiple of ``pac``, which a
+    reduced packing need not divide the configured size by."""
+    return min(batch_size // pac * pac, -(-rows // pac) * pac)

@@ -28,7 +28,7 @@ class GanConfig:
     generator_dims: tuple[int, ...] = (256, 256)
     critic_dims: tuple[int, ...] = (256, 256)
     pac: int = 10
-    min_packs: int = 0  # fewer critic samples per batch than this: fewer rows per pack; 0: off
+    min_packs: int = 0  # critic samples per batch at least (fewer rows per pack); 0: off
     critic_dropout: float = 0.5
     # optimisation
     epochs: int = 300

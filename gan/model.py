@@ -96,7 +96,7 @@ class ConditionalTabularGAN:
             on_epoch=on_epoch,
             fingerprint=_fingerprint(matrix, ids, self.transformer_.to_dict()),
         )
-        self.history_.pac = pac
+        self.history_.pac = trainer.pac
         self.rejection_ = self._fit_rejection(frame) if cfg.rejection else None
         return self
 
@@ -250,7 +250,11 @@ class ConditionalTabularGAN:
         model.transformer_ = TabularTransformer.from_dict(state["transformer"])
         model.rejection_ = None
         trainer = Trainer(
-            config, model.transformer_.spans_, model.transformer_.width_, len(model.classes_)
+            config,
+            model.transformer_.spans_,
+            model.transformer_.width_,
+            len(model.classes_),
+            model.history_.pac,  # the critic as trained (only the generator's weights are saved)
         )
         try:
             weights = load_file(str(weights_path), device=str(trainer.device))

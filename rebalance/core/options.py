@@ -100,8 +100,8 @@ class GanOptions(_Options):
     min_packs: int = Field(
         0,
         ge=0,
-        description="critic samples per batch at least: a smaller table packs fewer rows "
-        "than pac together; 0: always pac",
+        description="critic samples per batch at least: a batch (or a table smaller than one) "
+        "of fewer than pac x min_packs rows packs fewer rows together; 0: always pac",
     )
     critic_dropout: float = Field(0.5, ge=0.0, lt=1.0)
     # optimisation (batch_size is validated after pac, which it must be a multiple of)

@@ -80,16 +80,19 @@ def test_a_table_smaller_than_a_batch_trains_on_its_own_size(rows: int, expected
 
 
 @pytest.mark.parametrize(
-    ("rows", "min_packs", "expected"),
-    [(30, 10, 3), (40, 10, 4), (5, 10, 1), (99, 10, 9), (100, 10, 10), (20_000, 10, 10),
-     (30, 0, 10), (30, 5, 6)],
+    ("rows", "batch_size", "min_packs", "expected"),
+    [(30, 500, 10, 3), (40, 500, 10, 4), (5, 500, 10, 1), (99, 500, 10, 9), (100, 500, 10, 10),
+     (20_000, 500, 10, 10), (30, 500, 0, 10), (30, 500, 5, 6),
+     (49, 50, 10, 4), (20_000, 500, 60, 8), (20_000, 50, 10, 5)],
 )  # fmt: skip
-def test_a_small_table_packs_fewer_rows_only_when_asked(
-    rows: int, min_packs: int, expected: int
+def test_a_batch_of_few_rows_packs_fewer_only_when_asked(
+    rows: int, batch_size: int, min_packs: int, expected: int
 ) -> None:
-    pac = packing_for(rows, 500, 10, min_packs)
+    pac = packing_for(rows, batch_size, 10, min_packs)
     assert pac == expected
-    assert batch_size_for(rows, 500, pac) // pac >= min(min_packs, rows) or pac == 10
+    batch = batch_size_for(rows, batch_size, pac)
+    assert batch % pac == 0  # whole packs, even where pac does not divide batch_size
+    assert batch // pac >= min(min_packs, rows, batch_size) or pac == 10
 
 
 def test_a_narrow_spread_far_from_zero_keeps_its_precision() -> None:

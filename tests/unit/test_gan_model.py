@@ -44,23 +44,27 @@ def test_cpu_training_is_reproducible_bit_for_bit() -> None:
     assert not one.sample("yes", 300).equals(other.sample("yes", 300))
 
 
-def test_min_packs_gives_a_small_tables_critic_more_samples_of_fewer_rows() -> None:
-    small = frame().groupby("label").head(12)  # 27 rows: 12 yes, 12 no, the 3 rare
+def test_min_packs_gives_a_small_tables_critic_more_samples_of_fewer_rows(
+    tmp_path: Path,
+) -> None:
+    # 33 rows: 15 yes, 15 no, the 3 rare; batches of 33 rows in packs of 3 (a batch rounded to
+    # the configured pac, 40 rows, would not split into packs of 3)
+    small = frame().groupby("label").head(15)
     kept, packed = (
         ConditionalTabularGAN(GanConfig(**{**TINY, "min_packs": packs})).fit(small, "label", TYPES)
         for packs in (0, 10)
     )
     assert kept.history_.pac == kept._trainer.critic.pac == 10  # the default: off
-    assert packed.history_.pac == packed._trainer.critic.pac == 2  # 27 // 10 rows per sample
+    assert packed.history_.pac == packed._trainer.critic.pac == 3  # 33 // 10 rows per sample
     assert len(packed.sample("yes", 20)) == 20
-    saved = json.loads(json.dumps(packed.history_.to_dict()))
-    assert saved["pac"] == 2  # recorded with the model
+    loaded = ConditionalTabularGAN.load(packed.save(tmp_path / "gan"))
+    assert loaded.history_.pac == loaded._trainer.critic.pac == 3  # recorded with the model
 
 
 def test_the_training_summary_names_a_reduced_packing() -> None:
     from rebalance.gan.sampler import GanOversampler
 
-    small = frame().groupby("label").head(12)
+    small = frame().groupby("label").head(12)  # 27 rows: packs of 2
     summaries = []
     for packs in (0, 10):
         sampler = GanOversampler(seed=0, **{**TINY, "min_packs": packs})
