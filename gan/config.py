@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from rebalance.core.errors import GanConfigError
-from rebalance.core.options import GanOptions
+from rebalance.core.method_options import GanOptions
 
 
 @dataclass(frozen=True)

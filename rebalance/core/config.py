@@ -45,7 +45,8 @@ from rebalance.core.input_spec import ColumnType as ColumnType
 from rebalance.core.input_spec import ContractConfig as ContractConfig
 from rebalance.core.input_spec import CsvOptions as CsvOptions
 from rebalance.core.input_spec import DatasetSpec as DatasetSpec
-from rebalance.core.options import AUTO_METHODS, OPTIONS, describe, unused_options
+from rebalance.core.method_options import OPTIONS
+from rebalance.core.options import AUTO_METHODS, describe, unused_options
 from rebalance.core.options import BalanceConfig as BalanceConfig
 from rebalance.core.options import NamedStrategy as NamedStrategy
 from rebalance.core.options import SamplingStrategy as SamplingStrategy
@@ -126,7 +127,7 @@ class RebalanceConfig(_Strict):
 
     def for_method(self, method: str) -> BalanceConfig:
         """The balance settings with ``method`` and its own options as ``params`` (a mapping
-        of the sampler's keyword arguments, see :mod:`rebalance.core.options`)."""
+        of the sampler's keyword arguments, see :mod:`rebalance.core.method_options`)."""
         return self.balance.model_copy(
             update={"method": method, "params": self.balance.options(method)}
         )

@@ -9,7 +9,7 @@ import yaml
 from rebalance.cli.main import main
 from rebalance.core.config import RebalanceConfig, load_config, spec_json_schema
 from rebalance.core.errors import SpecError
-from rebalance.core.options import GanOptions, SmoteOptions
+from rebalance.core.method_options import GanOptions, SmoteOptions
 
 
 def write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:

@@ -6,7 +6,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from rebalance.core.errors import GanConfigError
-from rebalance.core.options import (
+from rebalance.core.method_options import (
     GanOptions,
     MethodOptions,
     RandomOptions,

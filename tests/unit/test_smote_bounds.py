@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 
-from rebalance.core.options import SmoteOptions
+from rebalance.core.method_options import SmoteOptions
 from rebalance.core.samplers import make_oversampler
 from tests.support import MIXED_TYPES as TYPES
 from tests.support import mixed_frame
