@@ -30,8 +30,8 @@ class ClassBalancedBatches:
 def packing_for(rows: int, batch_size: int, pac: int, min_packs: int) -> int:
     """Rows per critic sample: ``pac``, or fewer when a batch (of the table's size, for a table
     smaller than one) would otherwise give the critic fewer than ``min_packs`` samples to
-    judge (0: always ``pac``). The critic's first layer is ``pac`` rows wide, so a 1,000-column
-    table of 30 rows also trains several times faster (RESULTS.md, small tables)."""
+    judge (0: always ``pac``). The critic's first layer is ``pac`` rows wide: a 1,000-column
+    table of 30 rows trained 2.6 times faster in 3-row packs (RESULTS.md, small tables)."""
     if min_packs <= 0:
         return pac
     return max(1, min(pac, min(rows, batch_size) // min_packs))
