@@ -9,9 +9,13 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_complex_dtype, is_numeric_dtype
 
-from rebalance.core.validation.encoding import category_values, numeric_values
+from rebalance.core.validation.encoding import (
+    category_values,
+    level_codes,
+    numeric_values,
+    plain_numeric,
+)
 
 CONTINUOUS = ("continuous", "integer", "datetime")
 MAX_BINS = 10
@@ -20,11 +24,6 @@ MAX_BINS = 10
 def correlation_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Pairwise-complete Pearson correlations, (k, k); NaN where undefined."""
     return pd.DataFrame(numeric_block(frame, columns)).corr(min_periods=3).to_numpy()
-
-
-def plain_numeric(column: pd.Series) -> bool:
-    """A numeric dtype ``to_numpy(float64)`` reads as ``numeric_values`` does (not datetime)."""
-    return is_numeric_dtype(column.dtype) and not is_complex_dtype(column.dtype)
 
 
 def numeric_block(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -100,11 +99,11 @@ def discretize(
     real_values, other_values = cast(pd.Series, real), cast(pd.Series, other)
     levels = pd.Index(category_values(real_values).unique())
 
-    def level_codes(series: pd.Series) -> np.ndarray:
-        found = levels.get_indexer(pd.Index(category_values(series)))
+    def coded(series: pd.Series) -> np.ndarray:
+        found = level_codes(series, levels)
         return np.where(found < 0, len(levels), found)  # unseen levels share one code
 
-    return level_codes(real_values), level_codes(other_values)
+    return coded(real_values), coded(other_values)
 
 
 def coded_pairs(

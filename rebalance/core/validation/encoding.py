@@ -13,14 +13,25 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_complex_dtype, is_integer_dtype, is_numeric_dtype
 
 NUMERIC_TYPES = ("continuous", "integer", "datetime", "boolean")
 MAX_ONE_HOT_LEVELS = 50  # rarer levels share one "other" column
 MAX_TREE_LEVELS = 250
 
 
+MISSING_LEVEL = "<missing>"  # how ``category_values`` spells a missing value
+
+
+def plain_numeric(column: pd.Series) -> bool:
+    """A numeric dtype ``to_numpy(float64)`` reads as ``numeric_values`` does (not datetime)."""
+    return is_numeric_dtype(column.dtype) and not is_complex_dtype(column.dtype)
+
+
 def numeric_values(column: pd.Series) -> np.ndarray:
     """float64 view of a numeric, boolean or datetime column; missing -> NaN."""
+    if plain_numeric(column):  # one conversion, no Python object per row
+        return column.to_numpy(np.float64, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(column):
         values = column.astype("datetime64[ns]").astype("int64").astype(np.float64)
         return np.where(column.isna().to_numpy(), np.nan, values)
@@ -28,7 +39,28 @@ def numeric_values(column: pd.Series) -> np.ndarray:
 
 
 def category_values(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), "<missing>").astype(str)
+    """Each value as text; missing values as ``MISSING_LEVEL``."""
+    return column.astype(object).where(column.notna(), MISSING_LEVEL).astype(str)
+
+
+def level_codes(column: pd.Series, levels: pd.Index) -> np.ndarray:
+    """(rows,) each value's place in ``levels`` (unique texts), -1 where it is none of them:
+    ``levels.get_indexer(category_values(column))``. Where the dtype tells values apart exactly
+    as their text does, each distinct value is spelled and looked up once instead of per row."""
+    if not _distinct_as_text(column):
+        return levels.get_indexer(pd.Index(category_values(column)))
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)  # missing: code -1
+    found = levels.get_indexer(pd.Index(category_values(pd.Series(uniques))))
+    missing = levels.get_indexer(pd.Index([MISSING_LEVEL]))
+    return np.append(found, missing)[codes]  # (rows,): code -1 reads the last entry
+
+
+def _distinct_as_text(column: pd.Series) -> bool:
+    """Two values of the column's dtype are equal exactly when their texts are (not so for
+    floats: 0.0 and -0.0; nor for objects: 1 and 1.0)."""
+    if isinstance(column.dtype, pd.StringDtype | pd.CategoricalDtype):
+        return True
+    return is_integer_dtype(column) or is_bool_dtype(column)
 
 
 class DistanceEncoder:
@@ -63,7 +95,7 @@ class DistanceEncoder:
         scale = 1.0 / np.sqrt(2.0)
         for name in self.categorical_:
             levels = self.levels_[name]
-            codes = pd.Categorical(category_values(frame[name]), categories=levels).codes
+            codes = level_codes(frame[name], pd.Index(levels))
             one_hot = np.zeros((len(frame), len(levels) + 1))  # last column: unseen or rare
             one_hot[np.arange(len(frame)), np.where(codes < 0, len(levels), codes)] = scale
             blocks.append(one_hot)
@@ -90,7 +122,7 @@ def ordinal_features(
         parts = []
         for name in columns:
             if name in levels:
-                codes = levels[name].get_indexer(category_values(frame[name])).astype(np.float64)
+                codes = level_codes(frame[name], levels[name]).astype(np.float64)
                 parts.append(np.where(codes < 0, np.nan, codes))
             else:
                 parts.append(numeric_values(frame[name]))

@@ -26,13 +26,9 @@ from rebalance.core.validation.columnwise import (
     correlation_matrix,
     ks_scores,
     numeric_block,
-    plain_numeric,
     tv_scores,
 )
-from rebalance.core.validation.encoding import (
-    NUMERIC_TYPES,
-    ordinal_features,
-)
+from rebalance.core.validation.encoding import NUMERIC_TYPES, ordinal_features, plain_numeric
 from rebalance.core.validation.fidelity import ks_complement
 
 Goal = Literal["maximize", "minimize"]
