@@ -26,6 +26,7 @@ from rebalance.core.split import stratified_split
 from rebalance.core.validation.fidelity import mean_fidelity
 from rebalance.gan.batches import packing_for
 from rebalance.gan.config import GanConfig
+from rebalance.gan.filtered_draws import filtered_rows
 from rebalance.gan.model_files import (
     FORMAT,
     STATE_FILE,
@@ -39,7 +40,6 @@ from rebalance.gan.rejection import (
     Draw,
     OrdinalEncoder,
     RejectionFilters,
-    filtered_rows,
     fit_filter,
 )
 from rebalance.gan.subsample import stratified_cap

@@ -22,6 +22,7 @@ from rebalance.core.validation.encoding import (
     MAX_TREE_LEVELS,
     NUMERIC_TYPES,
     category_values,
+    level_codes,
     numeric_values,
 )
 from rebalance.gan.consistency import (
@@ -36,8 +37,6 @@ from rebalance.gan.consistency import (
 from rebalance.gan.trees import TreeEnsemble
 
 MIN_GENERATED_ROWS = 500
-MIN_BATCH = 256  # candidates per draw, at least
-MAX_BATCH = 1 << 20  # and at most: a draw is decoded whole, so this bounds its memory
 PREFIX = "rejection."  # tensor names in the saved weights file
 
 Draw = Callable[[int, int], pd.DataFrame]  # (rows, round) -> decoded feature rows
@@ -63,7 +62,7 @@ class OrdinalEncoder:
         parts = []
         for name in self.columns:
             if name in self.levels:
-                codes = self.levels[name].get_indexer(pd.Index(category_values(frame[name])))
+                codes = level_codes(frame[name], self.levels[name])
                 parts.append(np.where(codes < 0, np.nan, codes.astype(np.float64)))
             else:
                 parts.append(numeric_values(frame[name]))
@@ -81,12 +80,20 @@ class ClassFilter:
     consistency: Consistency | None = None
 
     def log_accept(self, features: np.ndarray) -> np.ndarray:
-        """(rows,) log acceptance probability, log min(1, r / M); -inf where the row is not
-        plausible for its class."""
-        log_p = np.minimum(self.trees.logit(features) - self.log_cap, 0.0)
+        """(rows,) log acceptance probability of ``features`` (rows, columns): log min(1, r / M)
+        plus the class-consistency part; -inf where the row is not plausible for its class."""
+        return self.refined(features, self.log_bound(features))
+
+    def log_bound(self, features: np.ndarray) -> np.ndarray:
+        """(rows,) log min(1, r / M) alone: an upper bound of ``log_accept`` (the consistency
+        part is at most 0), which spares scoring rows that it already rejects."""
+        return np.minimum(self.trees.logit(features) - self.log_cap, 0.0)
+
+    def refined(self, features: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        """(rows,) ``log_accept`` of ``features`` whose ``log_bound`` is ``bound``."""
         if self.consistency is None:
-            return log_p
-        return log_p + self.consistency.log_accept(features)
+            return bound
+        return bound + self.consistency.log_accept(features)
 
     def arrays(self) -> dict[str, np.ndarray]:
         arrays = self.trees.arrays()
@@ -140,63 +147,6 @@ def fit_filter(
 def _prefixed(values: Mapping[str, Any]) -> dict[str, Any]:
     """The consistency trees' own entries, their prefix removed."""
     return {k.removeprefix(CONSISTENCY): v for k, v in values.items() if k.startswith(CONSISTENCY)}
-
-
-def filtered_rows(
-    filt: ClassFilter,
-    draw: Draw,
-    encode: Callable[[pd.DataFrame], np.ndarray],
-    n: int,
-    rng: torch.Generator,
-    max_draws: float,
-) -> pd.DataFrame:
-    """Exactly n accepted rows, drawn in batches of at most ``MAX_BATCH`` candidates; once
-    ``max_draws * n`` candidates are spent, the rejected rows most likely to be kept fill
-    what is missing. Memory stays bounded by the batch and by n: of the rejected rows, only
-    as many as are still missing are kept (the best, in the order they would be used)."""
-    if n == 0:
-        return draw(0, 0)
-    budget = max(int(np.ceil(max_draws * n)), n)
-    kept: list[pd.DataFrame] = []
-    reserve: list[tuple[pd.DataFrame, np.ndarray]] = []  # rejected rows that may fill in
-    drawn = accepted = rounds = 0
-    while accepted < n and drawn < budget:
-        wanted = int(np.ceil((n - accepted) / max(filt.rate, 1e-3) * 1.2))
-        size = min(max(wanted, MIN_BATCH), MAX_BATCH, budget - drawn)
-        batch = draw(size, rounds)
-        log_p = filt.log_accept(encode(batch))  # (size,)
-        u = torch.rand(size, generator=rng, dtype=torch.float64).numpy()
-        keep = np.log(u) < log_p
-        kept.append(batch[keep])
-        accepted += int(keep.sum())
-        drawn += size
-        rounds += 1
-        reserve = _prune([*reserve, (batch[~keep], log_p[~keep])], max(n - accepted, 0))
-    rows = pd.concat(kept, ignore_index=True).iloc[:n]
-    if len(rows) < n:  # the best rejected rows, best first, ties in the order drawn
-        pool = pd.concat([frame for frame, _ in reserve], ignore_index=True)
-        order = np.argsort(-np.concatenate([p for _, p in reserve]), kind="stable")
-        rows = pd.concat([rows, pool.iloc[order[: n - len(rows)]]], ignore_index=True)
-    return rows
-
-
-def _prune(
-    reserve: list[tuple[pd.DataFrame, np.ndarray]], count: int
-) -> list[tuple[pd.DataFrame, np.ndarray]]:
-    """Each kept-aside batch keeps only its rows among the ``count`` best of all (a stable
-    sort: what sorting every rejected row at the end picks). Batches are joined once, at the
-    end, so the kept-aside rows (up to n) are not copied again every round."""
-    scores = np.concatenate([p for _, p in reserve])
-    if len(scores) <= count:
-        return reserve
-    best = np.zeros(len(scores), dtype=bool)
-    best[np.argsort(-scores, kind="stable")[:count]] = True
-    pruned, start = [], 0
-    for frame, p in reserve:
-        mask = best[start : start + len(p)]
-        start += len(p)
-        pruned.append((frame[mask], p[mask]))
-    return pruned
 
 
 @dataclass

@@ -9,8 +9,9 @@ import pandas as pd
 import torch
 
 from rebalance.gan.consistency import fit_consistency
+from rebalance.gan.filtered_draws import filtered_rows
 from rebalance.gan.model import ConditionalTabularGAN
-from rebalance.gan.rejection import ClassFilter, filtered_rows, fit_filter
+from rebalance.gan.rejection import ClassFilter, fit_filter
 from tests.support import fit_gan as fit
 
 

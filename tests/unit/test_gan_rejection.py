@@ -12,9 +12,10 @@ from safetensors.torch import load_file
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
-from rebalance.gan import rejection
+from rebalance.gan import filtered_draws
+from rebalance.gan.filtered_draws import filtered_rows
 from rebalance.gan.model import ConditionalTabularGAN
-from rebalance.gan.rejection import ClassFilter, filtered_rows
+from rebalance.gan.rejection import ClassFilter
 from rebalance.gan.trees import TreeEnsemble
 from tests.support import fit_gan as fit
 
@@ -70,7 +71,13 @@ class _RejectMost:
     rate = 0.01
 
     def log_accept(self, features: np.ndarray) -> np.ndarray:
+        return self.refined(features, self.log_bound(features))
+
+    def log_bound(self, features: np.ndarray) -> np.ndarray:
         return 50 * np.log(features[:, 0])  # x ** 50: about 1 row in 50 is kept
+
+    def refined(self, features: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        return bound
 
 
 def test_when_draws_run_out_the_least_rejected_rows_fill_in() -> None:
@@ -137,7 +144,7 @@ def test_a_draw_is_never_larger_than_the_batch_bound(monkeypatch: pytest.MonkeyP
         sizes.append(n)
         return pd.DataFrame({"x": np.random.default_rng(round_).random(n)})
 
-    monkeypatch.setattr(rejection, "MAX_BATCH", 1000)
+    monkeypatch.setattr(filtered_draws, "MAX_BATCH", 1000)
     filt: ClassFilter = _RejectMost()  # type: ignore[assignment]
     rows = filtered_rows(filt, draw, lambda f: f.to_numpy(), 200, torch.Generator(), 30.0)
     assert len(rows) == 200 and max(sizes) == 1000 and sum(sizes) == 6000
@@ -149,3 +156,57 @@ def test_small_tables_get_more_updates_and_checks_wait_for_min_steps() -> None:
     assert late.history_.eval_epochs == [3, 4]  # 10 updates per epoch: 30 reached at epoch 3
     never = fit(epochs=4, eval_every=1, min_steps=30)  # 4 per epoch: 16 < 30
     assert never.history_.eval_epochs == [] and never.history_.best_epoch is None
+
+
+class _TwoParts:
+    """A rejection part (x ** 8) and a consistency part in bands, as in ``match`` mode: rows
+    with y < 0.2 are refused, y < 0.5 kept with probability 1/2, the others all kept (so many
+    rows score exactly their bound: ties). Counts the rows the consistency part scored."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.refined_rows = 0
+
+    def log_accept(self, features: np.ndarray) -> np.ndarray:
+        return self.refined(features, self.log_bound(features))
+
+    def log_bound(self, features: np.ndarray) -> np.ndarray:
+        return 8 * np.log(features[:, 0])
+
+    def refined(self, features: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        self.refined_rows += len(features)
+        y = features[:, 1]
+        return bound + np.select([y < 0.2, y < 0.5], [-np.inf, np.log(0.5)], 0.0)
+
+
+def _two_column_draw(n: int, round_: int) -> pd.DataFrame:
+    rng = np.random.default_rng(round_)
+    x = rng.integers(1, 40, n) / 40  # many equal scores
+    return pd.DataFrame({"x": x, "y": rng.random(n), "row": np.arange(n) + 10_000_000 * round_})
+
+
+@pytest.mark.parametrize(
+    ("rate", "max_draws", "scan_rows"),
+    [(0.06, 20.0, 65_536), (0.06, 20.0, 97), (0.5, 20.0, 97), (0.06, 3.0, 97), (0.01, 2.0, 50)],
+)
+def test_rows_are_scored_only_where_it_can_change_them(
+    monkeypatch: pytest.MonkeyPatch, rate: float, max_draws: float, scan_rows: int
+) -> None:
+    """Scoring a batch in chunks until enough rows are kept, and the consistency part only
+    where the outcome can depend on it, gives the rows that scoring everything gives."""
+    monkeypatch.setattr(filtered_draws, "SCAN_ROWS", scan_rows)
+    drawn, refined = [], []
+
+    def draw(n: int, round_: int) -> pd.DataFrame:
+        drawn.append(n)
+        return _two_column_draw(n, round_)
+
+    for n in (1, 50, 300, 2000):
+        lazy = _TwoParts(rate)
+        got = filtered_rows(lazy, draw, lambda f: f.to_numpy(), n, torch.Generator(), max_draws)  # type: ignore[arg-type]
+        refined.append(lazy.refined_rows)
+        want, _ = _all_rejected_kept(
+            _TwoParts(rate), _two_column_draw, n, torch.Generator(), max_draws
+        )
+        pd.testing.assert_frame_equal(got, want)
+    assert sum(refined) < sum(drawn)  # some rows never needed the consistency part
