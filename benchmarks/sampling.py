@@ -1,7 +1,8 @@
 """The GAN's filtered sampling on Adult, by part: n rows of the minority class drawn through
 the rejection filter (``gan.filtered_draws``), with the seconds spent drawing candidates,
-encoding them for the trees and scoring them, and a digest of the rows (equal digests: the same
-rows). Fits the GAN once and saves it (``--model``); later runs, at any commit, load it.
+encoding them for the trees and scoring them, the process's peak RSS, and a digest of the
+rows (equal digests: the same rows). Fits the GAN once and saves it (``--model``); later
+runs, at any commit, load it.
 
     .venv/bin/python benchmarks/sampling.py --epochs 10 --model /tmp/adult-gan-10
     .venv/bin/python benchmarks/sampling.py --epochs 300 --model /tmp/adult-gan-300 --rows 100000
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import resource
 import sys
 import time
 from collections import Counter
@@ -86,6 +88,11 @@ def timed_sample(gan: ConditionalTabularGAN, rows: int) -> dict[str, Any]:
     return {"total": total, **seconds, "rest": rest, "candidates": sum(drawn), "digest": digest}
 
 
+def peak_mib() -> int:
+    """The process's peak resident memory so far (model and data included)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True, help="saved GAN (fitted if absent)")
@@ -97,14 +104,14 @@ def main() -> None:
     gan = model_at(args.model, args.epochs, args.data_dir)
     filt = gan.rejection_.classes[MINORITY] if gan.rejection_ else None
     print(f"model {args.model}: expected acceptance {filt.rate if filt else 1.0:.4f}\n")
-    print("| rows | candidates | total s | draw | encode | trees | rest | rows digest |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| rows | candidates | total s | draw | encode | trees | rest | peak RSS MiB | digest |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for rows in args.rows:
         for _ in range(args.repeats):
             r = timed_sample(gan, rows)
             print(
                 f"| {rows:,} | {r['candidates']:,} | {r['total']:.2f} | {r['draw']:.2f} | "
-                f"{r['encode']:.2f} | {r['trees']:.2f} | {r['rest']:.2f} | "
+                f"{r['encode']:.2f} | {r['trees']:.2f} | {r['rest']:.2f} | {peak_mib():,} | "
                 f"{r['digest'].hexdigest()[:12]} |",
                 flush=True,
             )

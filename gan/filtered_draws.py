@@ -45,16 +45,14 @@ def filtered_rows(
         batch = draw(size, rounds)
         log_u = np.log(torch.rand(size, generator=rng, dtype=torch.float64).numpy())
         keep, scored = _scan(filt, batch, encode, log_u, n - accepted)
-        kept.append(batch[keep])
         accepted += int(keep.sum())
+        missing = max(n - accepted, 0)  # if any, the batch was scored whole
+        log_p = scored.rejected_log_accept(filt, keep, reserve, missing) if missing else None
+        del scored  # the batch's encoded rows, before its rows are copied below
+        kept.append(batch[keep])
         drawn += size
         rounds += 1
-        missing = max(n - accepted, 0)
-        if missing:  # the batch was scored whole
-            log_p = scored.rejected_log_accept(filt, keep, reserve, missing)
-            reserve = _prune([*reserve, (batch[~keep], log_p)], missing)
-        else:
-            reserve = []
+        reserve = _prune([*reserve, (batch[~keep], log_p)], missing) if log_p is not None else []
     rows = pd.concat(kept, ignore_index=True).iloc[:n]
     if len(rows) < n:  # the best rejected rows, best first, ties in the order drawn
         pool = pd.concat([frame for frame, _ in reserve], ignore_index=True)
@@ -78,8 +76,7 @@ class _Scored:
         """(rejected,) log acceptance of the batch's rejected rows, exact for every row that
         can be among the ``count`` best rejected rows so far; -inf for the others (their
         bound is below the ``count``-th best known score, so they can never be chosen)."""
-        features, bound = np.concatenate(self.features), np.concatenate(self.bounds)
-        log_p = np.concatenate(self.log_p)
+        bound, log_p = np.concatenate(self.bounds), np.concatenate(self.log_p)
         rejected = ~keep[: len(log_p)]
         unknown = np.flatnonzero(rejected & np.isnan(log_p))
         unknown = unknown[np.argsort(-bound[unknown])]  # highest bound first
@@ -90,10 +87,21 @@ class _Scored:
             floor = best[0] if len(best) == count else -np.inf  # the count-th best known
             if bound[chunk[0]] < floor:  # and so are the rows after: none can be chosen
                 break
-            log_p[chunk] = filt.refined(features[chunk], bound[chunk])
+            log_p[chunk] = filt.refined(self.rows(chunk), bound[chunk])
             best = _highest([best, log_p[chunk]], count)
         log_p = log_p[rejected]
         return np.where(np.isnan(log_p), -np.inf, log_p)
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        """(len(index), columns) the encoded rows at ``index`` (positions in the batch), read
+        from the chunks in place: the batch's rows are never copied whole."""
+        chunk, offset = np.divmod(index, SCAN_ROWS)  # every chunk but the last is full
+        first = self.features[0]
+        rows = np.empty((len(index), first.shape[1]), dtype=first.dtype)
+        for k in np.unique(chunk):
+            at = chunk == k
+            rows[at] = self.features[k][offset[at]]
+        return rows
 
 
 def _scan(
