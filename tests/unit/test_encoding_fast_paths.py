@@ -58,6 +58,14 @@ CATEGORY_COLUMNS = {
     "string[pyarrow]": pd.Series(["a", pd.NA, "b", "b", "q", "a"], dtype="string[pyarrow]"),
     "category": pd.Series(pd.Categorical(["b", None, "a", "b", "zz", "c"])),
     "category of ints": pd.Series(pd.Categorical([1, 2, None, 10, 1, 2])),
+    "category of floats": pd.Series(pd.Categorical([0.1, -0.0, 1e16, None, 2.5, 1.0])),
+    "category of times": pd.Series(
+        pd.Categorical(
+            pd.to_datetime(["2020-01-01", None, "2021-05-06"]).append(
+                pd.DatetimeIndex(["2020-01-01"])
+            )
+        )
+    ),
     "int64": pd.Series([1, 2, 10, 1, 3, 2]),
     "Int64": pd.Series([1, None, 10, 1, 3, 2], dtype="Int64"),
     "bool": pd.Series([True, False, True, True, False, False]),
@@ -66,7 +74,22 @@ CATEGORY_COLUMNS = {
     "float": pd.Series([1.0, -0.0, 0.0, np.nan, 2.5, 1.0]),
     "object": pd.Series([1, 1.0, True, "a", None, "1", "zz"], dtype=object),
 }
-LEVELS = pd.Index(["a", "b", "1", "2", "True", "0.0", "-0.0", "1.0", MISSING_LEVEL], dtype="str")
+LEVELS = pd.Index(
+    [
+        "a",
+        "b",
+        "1",
+        "2",
+        "True",
+        "0.0",
+        "-0.0",
+        "1.0",
+        "1e+16",
+        "2020-01-01 00:00:00",
+        MISSING_LEVEL,
+    ],
+    dtype="str",
+)
 
 
 @pytest.mark.parametrize("name", list(CATEGORY_COLUMNS))

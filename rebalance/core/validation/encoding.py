@@ -50,9 +50,8 @@ def level_codes(column: pd.Series, levels: pd.Index) -> np.ndarray:
     if not _distinct_as_text(column):
         return levels.get_indexer(pd.Index(category_values(column)))
     codes, uniques = pd.factorize(column, use_na_sentinel=True)  # missing: code -1
-    found = levels.get_indexer(pd.Index(category_values(pd.Series(uniques))))
-    missing = levels.get_indexer(pd.Index([MISSING_LEVEL]))
-    return np.append(found, missing)[codes]  # (rows,): code -1 reads the last entry
+    texts = [str(value) for value in uniques] + [MISSING_LEVEL]  # code -1 reads the last
+    return levels.get_indexer(pd.Index(texts, dtype=object))[codes]  # (rows,)
 
 
 def _distinct_as_text(column: pd.Series) -> bool:
