@@ -68,19 +68,23 @@ class _Scored:
     def __init__(self) -> None:
         self.features: list[np.ndarray] = []  # (chunk, columns) each
         self.bounds: list[np.ndarray] = []  # (chunk,) each
-        self.log_p: list[np.ndarray] = []  # (chunk,) each, NaN where not computed
+        self.log_p: list[np.ndarray] = []  # (chunk,) each, read only where known
+        self.known: list[np.ndarray] = []  # (chunk,) bool each: log_p computed
 
     def rejected_log_accept(
         self, filt: ClassFilter, keep: np.ndarray, reserve: Reserve, count: int
     ) -> np.ndarray:
-        """(rejected,) log acceptance of the batch's rejected rows, exact for every row that
-        can be among the ``count`` best rejected rows so far; -inf for the others (their
-        bound is below the ``count``-th best known score, so they can never be chosen)."""
+        """(rejected,) log acceptance of the (wholly scanned) batch's rejected rows, exact
+        wherever it can matter; -inf for rows that can never be chosen. The unscored rows are
+        taken in chunks, highest bound first, until a chunk's highest bound is below the
+        ``count``-th best exact score known so far (the reserve's and this batch's): then no
+        row left can be among the ``count`` best."""
         bound, log_p = np.concatenate(self.bounds), np.concatenate(self.log_p)
-        rejected = ~keep[: len(log_p)]
-        unknown = np.flatnonzero(rejected & np.isnan(log_p))
+        known = np.concatenate(self.known)
+        rejected = ~keep
+        unknown = np.flatnonzero(rejected & ~known)
         unknown = unknown[np.argsort(-bound[unknown])]  # highest bound first
-        best = _highest([*(p for _, p in reserve), log_p[rejected & ~np.isnan(log_p)]], count)
+        best = _highest([*(p for _, p in reserve), log_p[rejected & known]], count)
         step = min(SCAN_ROWS, max(count, MIN_BATCH))  # about as many as can still be chosen
         for begin in range(0, len(unknown), step):
             chunk = unknown[begin : begin + step]
@@ -88,9 +92,9 @@ class _Scored:
             if bound[chunk[0]] < floor:  # and so are the rows after: none can be chosen
                 break
             log_p[chunk] = filt.refined(self.rows(chunk), bound[chunk])
+            known[chunk] = True
             best = _highest([best, log_p[chunk]], count)
-        log_p = log_p[rejected]
-        return np.where(np.isnan(log_p), -np.inf, log_p)
+        return np.where(known[rejected], log_p[rejected], -np.inf)
 
     def rows(self, index: np.ndarray) -> np.ndarray:
         """(len(index), columns) the encoded rows at ``index`` (positions in the batch), read
@@ -116,21 +120,26 @@ def _scan(
         end = min(begin + SCAN_ROWS, len(batch))
         features = encode(batch.iloc[begin:end])  # (chunk, columns)
         bound = filt.log_bound(features)
-        log_p = np.full(end - begin, np.nan)
+        log_p = np.full(end - begin, -np.inf)
         maybe = np.flatnonzero(log_u[begin:end] < bound)  # the rest is rejected whatever else
         log_p[maybe] = filt.refined(features[maybe], bound[maybe])
+        known = np.zeros(end - begin, dtype=bool)
+        known[maybe] = True
         keep[begin + maybe] = log_u[begin + maybe] < log_p[maybe]
         accepted += int(keep[begin:end].sum())
         scored.features.append(features)
         scored.bounds.append(bound)
+        scored.known.append(known)
         scored.log_p.append(log_p)
         begin = end
     return keep, scored
 
 
 def _highest(scores: list[np.ndarray], count: int) -> np.ndarray:
-    """The ``count`` highest of the scores (all if fewer), lowest first."""
+    """The ``count`` highest of the scores (all if fewer), lowest first; NaN counts as -inf
+    (the fill-in's sort puts it last), which can only lower the floor read from it."""
     joined = np.concatenate(scores)
+    joined = np.where(np.isnan(joined), -np.inf, joined)
     if len(joined) > count:
         joined = np.partition(joined, len(joined) - count)[len(joined) - count :]
     return np.sort(joined)

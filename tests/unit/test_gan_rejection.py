@@ -187,7 +187,14 @@ def _two_column_draw(n: int, round_: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     ("rate", "max_draws", "scan_rows"),
-    [(0.06, 20.0, 65_536), (0.06, 20.0, 97), (0.5, 20.0, 97), (0.06, 3.0, 97), (0.01, 2.0, 50)],
+    [
+        (0.06, 20.0, 65_536),
+        (0.06, 20.0, 97),
+        (0.5, 20.0, 97),  # several rounds, enough kept
+        (0.9, 3.0, 97),  # an optimistic rate: several rounds, then the fill-in
+        (0.06, 3.0, 97),
+        (0.01, 2.0, 50),
+    ],
 )
 def test_rows_are_scored_only_where_it_can_change_them(
     monkeypatch: pytest.MonkeyPatch, rate: float, max_draws: float, scan_rows: int
