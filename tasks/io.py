@@ -13,6 +13,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from rebalance.core import publish as publishing
+from rebalance.core import refusals
 from rebalance.core.config import DatasetSpec, RebalanceConfig
 from rebalance.core.errors import GateError
 from rebalance.core.ingest import RawTable, read_raw
@@ -58,7 +59,7 @@ def find_published(config: RebalanceConfig, version: str) -> RunSummary | None:
 def stop_if_refused(config: RebalanceConfig, version: str) -> None:
     """The same input and config were refused before: say so instead of training again."""
     root, dataset = config.output.root, config.dataset.name
-    record = publishing.read_refusal(root, dataset, version)
+    record = refusals.read_refusal(root, dataset, version)
     if record is None:
         return
     decision = record.get("decision", {})
@@ -67,7 +68,7 @@ def stop_if_refused(config: RebalanceConfig, version: str) -> None:
         dataset,
         str(decision.get("evaluated", config.balance.method)),
         [f"already refused for this input and config: {failures[0]}", *failures[1:]],
-        str(publishing.refusal_dir(root, dataset, version)),
+        str(refusals.refusal_dir(root, dataset, version)),
     )
 
 
@@ -127,7 +128,7 @@ def publish(
 
 @task(name="write-refusal", **IO_OPTIONS)
 def write_refusal(root: str, dataset: str, version: str, side_files: dict[str, Any]) -> str:
-    folder = publishing.write_refusal(root, dataset, version, side_files)
+    folder = refusals.write_refusal(root, dataset, version, side_files)
     if "_report.html" in side_files:
         link_report(dataset, folder / "_report.html", "refused version")
     return str(folder)

@@ -180,14 +180,14 @@ def _write_version(
         files[split] = str(part.relative_to(folder))
         counts[split] = len(frame)
     for name, payload in extra_files.items():
-        _write_side_file(folder, name, payload)
+        write_side_file(folder, name, payload)
     manifest = {**metadata, "files": files, "row_counts": counts, "written_at": time.time()}
     # The manifest is written last: a folder without one is never treated as a version.
     (folder / MANIFEST).write_text(to_json(manifest, indent=2), encoding="utf-8")
     return counts
 
 
-def _write_side_file(folder: Path, name: str, payload: Any) -> None:
+def write_side_file(folder: Path, name: str, payload: Any) -> None:
     """``_name.json`` gets ``payload`` as JSON; any other ``_name.ext`` takes text as is."""
     if not name.startswith("_") or "/" in name or "\\" in name:
         raise PublishError(f"expected a side-file name like '_name.json', found {name!r}")
@@ -195,23 +195,6 @@ def _write_side_file(folder: Path, name: str, payload: Any) -> None:
     if not isinstance(text, str):
         raise PublishError(f"side file {name!r}: expected text, found {type(payload).__name__}")
     (folder / name).write_text(text, encoding="utf-8")
-
-
-def refusal_dir(root: str | Path, dataset: str, version: str) -> Path:
-    """Where the report of a version the gate refused is kept (nothing else is written)."""
-    return dataset_dir(root, dataset) / "refused" / version
-
-
-def write_refusal(root: str | Path, dataset: str, version: str, files: dict[str, Any]) -> Path:
-    """Write the side files of a refused version, all or nothing (staged, then renamed)."""
-    final = refusal_dir(root, dataset, version)
-
-    def fill(staging: Path) -> None:
-        for name, payload in files.items():
-            _write_side_file(staging, name, payload)
-
-    replace_folder(final, fill)
-    return final
 
 
 def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
@@ -229,18 +212,6 @@ def replace_folder(final: Path, fill: Callable[[Path], None]) -> None:
         if is_permanent_fault(exc):
             raise fault_error(exc, final.parent) from None
         raise
-
-
-def read_refusal(root: str | Path, dataset: str, version: str) -> dict[str, Any] | None:
-    """The recorded validation of a refused version, or None."""
-    path = refusal_dir(root, dataset, version) / "_validation.json"
-    if not path.is_file():
-        return None
-    try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None  # unreadable: validate again rather than trust it
-    return record
 
 
 def _result_from_manifest(folder: Path, version: str, reused: bool) -> PublishResult:
