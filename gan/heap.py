@@ -22,12 +22,12 @@ users keep glibc's own settings.
 
 from __future__ import annotations
 
-import ctypes
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from rebalance.core.c_heap import glibc
 
 if TYPE_CHECKING:  # the command imports this module before it knows whether torch is needed
     import torch
@@ -64,21 +64,8 @@ def largest_host_tensor_bytes(modules: Iterable[torch.nn.Module], device: torch.
     return max(w.numel() * w.element_size() for m in modules for w in m.parameters())
 
 
-def _glibc() -> ctypes.CDLL | None:
-    """The C library this process runs on, if it is glibc."""
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return None
-    except (ValueError, OSError, AttributeError):  # no such name on this system
-        return None
-    libc = ctypes.CDLL(None)
-    libc.mallopt.argtypes, libc.mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    libc.malloc_trim.argtypes, libc.malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return libc
-
-
 def _apply(settings: dict[int, int], trim: bool) -> None:
-    libc = _glibc()
+    libc = glibc()
     if libc is None:
         return
     for parameter, value in settings.items():

@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 from rebalance.core.balance import fit_oversampler, generate_synthetic
+from rebalance.core.c_heap import free_pages_returned
 from rebalance.core.config import BalanceConfig, ColumnType, DatasetSpec
 from rebalance.core.errors import RebalanceError
 from rebalance.core.plan import BalancePlan
@@ -69,7 +70,21 @@ def try_method(
     threads: int | None = None,
 ) -> Attempt:
     """Fit ``balance.method`` on ``train`` and generate ``plan.to_generate`` rows, with at
-    most ``threads`` OpenMP threads for scikit-learn (None: uncapped)."""
+    most ``threads`` OpenMP threads for scikit-learn (None: uncapped). The fitted sampler is
+    dropped at the end and the heap's free pages go back to the system (``core.c_heap``)."""
+    with free_pages_returned():
+        return _attempt(train, types, spec, balance, plan, work_dir, threads)
+
+
+def _attempt(
+    train: pd.DataFrame,
+    types: dict[str, ColumnType],
+    spec: DatasetSpec,
+    balance: BalanceConfig,
+    plan: BalancePlan,
+    work_dir: str | None,
+    threads: int | None,
+) -> Attempt:
     method, clock = balance.method, Stopwatch()
     trains = method_traits(method).trains
     # A trained model keeps the process's thread count: its rows must not depend on the

@@ -7,6 +7,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from rebalance.core.c_heap import free_pages_returned
 from rebalance.core.config import ColumnType, ContractConfig, RebalanceConfig
 from rebalance.core.gate_table import gate_rows
 from rebalance.core.plan import BalancePlan
@@ -32,7 +33,7 @@ def prepare_validation(
     config: RebalanceConfig,
     threads: int | None = None,
 ) -> ValidationContext:
-    with native_threads(threads):
+    with free_pages_returned(), native_threads(threads):
         context = prepare(
             fit,
             selection,
@@ -58,7 +59,7 @@ def validate(
 ) -> CandidateResult:
     method = attempt.method
     generative = method_traits(method).generative
-    with native_threads(threads):
+    with free_pages_returned(), native_threads(threads):
         result = evaluate_with_contract(context, method, attempt.synthetic, generative, tolerances)
     failures = result.failures()
     get_run_logger().info(
@@ -115,17 +116,18 @@ def score_published(
     synthetic: pd.DataFrame | None,
 ) -> HoldoutScores:
     """The published train split and the real-only references, once, on the holdout."""
-    scores = score_holdout(
-        train,
-        holdout,
-        config.dataset.target,
-        types,
-        plan,
-        config.validation,
-        config.balance.seed,
-        method,
-        synthetic,
-    )
+    with free_pages_returned():
+        scores = score_holdout(
+            train,
+            holdout,
+            config.dataset.target,
+            types,
+            plan,
+            config.validation,
+            config.balance.seed,
+            method,
+            synthetic,
+        )
     tuned = scores.real_only_tuned
     get_run_logger().info(
         "holdout minority F1: published (%s) %.3f, real only %.3f%s",

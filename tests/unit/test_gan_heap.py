@@ -39,7 +39,7 @@ RESTORED.append(("malloc_trim", 0, 0))
 @pytest.fixture
 def libc(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingLibc]:
     recording = RecordingLibc()
-    monkeypatch.setattr(heap, "_glibc", lambda: recording)
+    monkeypatch.setattr(heap, "glibc", lambda: recording)
     monkeypatch.setattr(heap._State, "allowed", False)
     monkeypatch.setattr(heap._State, "fits", 0)
     yield recording
@@ -120,7 +120,7 @@ def test_the_real_c_library_takes_every_setting() -> None:
     """In a child process: these settings stay for the life of the process that makes them."""
     check = (
         "from rebalance.gan import heap\n"
-        "libc = heap._glibc()\n"
+        "libc = heap.glibc()\n"
         "if libc is None: raise SystemExit(0)\n"
         "for values in (heap.KEPT, heap.INITIAL):\n"
         "    assert all(libc.mallopt(p, v) == 1 for p, v in values.items()), values\n"
