@@ -82,3 +82,21 @@ def test_smoten_keeps_every_class_in_proportion_when_thinned(monkeypatch) -> Non
 def test_bounds_are_validated_options(option: str) -> None:
     with pytest.raises(Exception, match=option):
         SmoteOptions.model_validate({option: 0})
+
+
+def test_category_columns_come_out_as_codes_of_the_fitted_categories() -> None:
+    """Each batch's category values are made as codes of the fitted categories (a missing
+    value included), never as a text column: the same values as from a text column."""
+    frame = mixed_frame(n_major=300, n_minor=40)
+    categories = pd.CategoricalDtype(["blue", "green", "red", "violet"])
+    frame["colour"] = frame["colour"].astype(categories)
+    params = {"batch_rows": 25}
+    sampler = make_oversampler("smote", 4, params).fit(frame, "label", TYPES)
+    made = sampler._sample("yes", 90)  # before the cast to the fitted dtypes
+    assert made["colour"].dtype == categories
+    assert made["colour"].isna().any() and made["colour"].notna().any()
+    text = frame.assign(colour=frame["colour"].astype(object))
+    from_text = make_oversampler("smote", 4, params).fit(text, "label", TYPES).sample("yes", 90)
+    pd.testing.assert_series_equal(
+        made["colour"].astype(object), from_text["colour"].astype(object)
+    )

@@ -102,13 +102,15 @@ class SmoteOversampler(Oversampler):
             raise SamplerError(f"SMOTE needs at least 2 rows of class {label!r}, found {have}")
         matrix, labels = self._neighbour_rows(label)
         seeds = self.class_rng(label)
-        blocks = []
+        parts = []
         for start in range(0, n, self.batch_rows):
             wanted = min(self.batch_rows, n - start)
             sampler = self._imblearn_sampler(label, matrix, labels, wanted, seeds)
             resampled, _ = sampler.fit_resample(matrix, labels)
-            blocks.append(resampled[len(matrix) :])  # imblearn appends the new rows
-        return self._decode(np.vstack(blocks))
+            # imblearn appends the new rows; each batch is decoded at once, so millions of
+            # rows are never held as one float matrix
+            parts.append(self._decode(resampled[len(matrix) :]))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def _imblearn_sampler(
         self,
@@ -169,8 +171,17 @@ class SmoteOversampler(Oversampler):
             codes = np.clip(
                 np.round(block[:, cat.position]).astype(int), 0, len(cat.categories) - 1
             )
-            out[cat.name] = cat.categories[codes]
+            out[cat.name] = self._category_values(cat, codes)
         return pd.DataFrame(out)
+
+    def _category_values(self, cat: _CategoricalColumn, codes: np.ndarray) -> object:
+        """A ``category`` column's values straight as codes of its fitted categories (a
+        missing value as -1): one byte a row, not a text column of every new row."""
+        dtype = self.dtypes_[cat.name]
+        if not isinstance(dtype, pd.CategoricalDtype):
+            return cat.categories[codes]
+        fitted_codes = dtype.categories.get_indexer(pd.Index(cat.categories))  # missing: -1
+        return pd.Categorical.from_codes(fitted_codes[codes], dtype=dtype)
 
 
 def _thinned(labels: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
