@@ -44,19 +44,22 @@ class StageNames(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.running: dict[str, None] = {}
+        self.running: dict[str, None] = {}  # changed by Prefect's threads, read by the sampler
 
     def emit(self, record: logging.LogRecord) -> None:
         name = getattr(record, "task_run_name", None)
         if not name:
             return
-        if "Finished in state" in record.getMessage():
-            self.running.pop(name, None)
-        else:
-            self.running[name] = None
+        with self.lock:  # logging.Handler's own lock
+            if "Finished in state" in record.getMessage():
+                self.running.pop(name, None)
+            else:
+                self.running[name] = None
 
     def describe(self) -> str:
-        return "+".join(name.rsplit("-", 1)[0] for name in self.running) or "-"
+        with self.lock:
+            names = list(self.running)
+        return "+".join(name.rsplit("-", 1)[0] for name in names) or "-"
 
 
 def sample_forever(out: Path, every: float, stages: StageNames, stop: threading.Event) -> None:

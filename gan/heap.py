@@ -10,9 +10,11 @@ trains, glibc keeps blocks of up to 32 MiB in the heap (``M_MMAP_THRESHOLD``), k
 which also stops a worker thread's arena from deleting its empty heap after every step).
 
 Afterwards the settings go to glibc's initial values (128 KiB each) and the kept memory is
-returned (``malloc_trim``). They stay fixed from then on: any ``mallopt`` call turns off glibc's
-dynamic mmap threshold for good, and the initial values are the ones that hand memory back
-soonest, so a later run in the same process never holds more than glibc's own behaviour would.
+returned (``malloc_trim``); tasks that end while such a fit trains do not trim
+(``core.c_heap.trims_held``). The settings stay fixed from then on: any ``mallopt`` call turns
+off glibc's dynamic mmap threshold for good, and the initial values are the ones that hand
+memory back soonest, so a later run in the same process never holds more than glibc's own
+behaviour would.
 
 Only a block inside ``kept_pages_allowed()`` (the ``rebalance`` command around one spec's run)
 is affected, and only while a fit whose largest tensor is at least ``WIDE_TENSOR_BYTES`` trains:
@@ -27,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rebalance.core.c_heap import glibc
+from rebalance.core.c_heap import glibc, trims_held
 
 if TYPE_CHECKING:  # the command imports this module before it knows whether torch is needed
     import torch
@@ -86,7 +88,8 @@ def kept_pages(largest_tensor_bytes: int) -> Iterator[None]:
         if _State.fits == 1:
             _apply(KEPT, trim=False)
     try:
-        yield
+        with trims_held():  # a task ending beside the fit would hand its pages back
+            yield
     finally:
         with _State.lock:
             _State.fits -= 1

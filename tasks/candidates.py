@@ -71,7 +71,8 @@ def try_method(
 ) -> Attempt:
     """Fit ``balance.method`` on ``train`` and generate ``plan.to_generate`` rows, with at
     most ``threads`` OpenMP threads for scikit-learn (None: uncapped). The fitted sampler is
-    dropped at the end and the heap's free pages go back to the system (``core.c_heap``)."""
+    a local of ``_attempt``: it is freed before the heap's free pages go back to the system
+    (``core.c_heap``)."""
     with free_pages_returned():
         return _attempt(train, types, spec, balance, plan, work_dir, threads)
 

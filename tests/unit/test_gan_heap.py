@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from rebalance.cli.runs import _heap_pages_kept_for_wide_fits
+from rebalance.core import c_heap
 from rebalance.gan import heap
 from tests.support import fit_gan
 
@@ -128,3 +129,14 @@ def test_the_real_c_library_takes_every_setting() -> None:
     )
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_tasks_ending_beside_a_wide_fit_do_not_trim(
+    libc: RecordingLibc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(c_heap, "glibc", lambda: libc)
+    with heap.kept_pages_allowed(), heap.kept_pages(heap.WIDE_TENSOR_BYTES):
+        c_heap.return_free_pages()  # a candidate task ending while the fit trains
+        assert libc.calls == KEPT
+    c_heap.return_free_pages()
+    assert libc.calls == [*KEPT, *RESTORED, ("malloc_trim", 0, 0)]
