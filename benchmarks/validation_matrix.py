@@ -34,8 +34,7 @@ from rebalance.core.classifier import fit_model  # noqa: E402
 from rebalance.core.columns import type_table  # noqa: E402
 from rebalance.core.config import RebalanceConfig, load_config  # noqa: E402
 from rebalance.core.ingest import read_raw  # noqa: E402
-from rebalance.core.plan import make_plan  # noqa: E402
-from rebalance.core.profile import class_counts  # noqa: E402
+from rebalance.core.plan import plan_run  # noqa: E402
 from rebalance.core.publication import decide_publication  # noqa: E402
 from rebalance.core.publish import assemble_train  # noqa: E402
 from rebalance.core.samplers import method_traits  # noqa: E402
@@ -54,7 +53,7 @@ def configure(
     seed: int,
     gan_epochs: int,
     gan_options: dict[str, Any] | None = None,
-    sampling_strategy: float | None = None,
+    sampling_strategy: float | str | None = None,
 ) -> RebalanceConfig:
     config = load_config(ROOT / "examples" / "specs" / f"{name}.yaml")
     method_params = config.balance.model_dump(exclude_none=True).get("method_params", {})
@@ -70,15 +69,15 @@ def run_one(
     seed: int,
     gan_epochs: int,
     gan_options: dict[str, Any] | None = None,
-    sampling_strategy: float | None = None,
+    sampling_strategy: float | str | None = None,
 ) -> dict[str, Any]:
     config = configure(name, seed, gan_epochs, gan_options, sampling_strategy)
     spec, balance, settings = config.dataset, config.balance, config.validation
     started, seconds = time.perf_counter(), {}
     table = type_table(read_raw(spec), spec)
     train, holdout = stratified_split(table.frame, spec.target, balance.holdout_fraction, seed)
-    plan = make_plan(class_counts(train[spec.target]), balance)
     fit, selection = selection_split(train, spec.target, settings.selection_fraction, seed)
+    plan, _ = plan_run(train, fit, table.types, config)
     synthetic = {}
     for method in config.candidate_methods():
         clock = time.perf_counter()
@@ -183,8 +182,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--sampling-strategy",
-        type=float,
-        help="a float ratio (minority / majority after balancing) for every run (default: spec)",
+        type=lambda value: value if value == "f1" else float(value),
+        help="f1, or a float ratio (minority / majority after balancing), for every run "
+        "(default: the spec's)",
     )
     parser.add_argument("--jsonl", default="benchmark-validation.jsonl")
     parser.add_argument(

@@ -68,8 +68,8 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         train, holdout = stages.split(table, spec, config.balance)
         kept, types = (len(table.quarantine), quarantine), table.types
         del table  # train and holdout hold its rows now
-        plan = stages.plan(train, spec, config.balance, config.validation.release)
         fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
+        plan = stages.plan(train, fit, types, config)
         preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
     run = RunRecord(
         config, version, fingerprint, types, train, holdout, flow_run.get_id(), fit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -14,12 +15,12 @@ from rebalance.core.config import (
     BalanceConfig,
     ContractConfig,
     DatasetSpec,
-    Release,
+    RebalanceConfig,
     ValidationConfig,
 )
 from rebalance.core.ingest import RawTable
-from rebalance.core.plan import BalancePlan, make_plan
-from rebalance.core.profile import build_profile, class_counts, column_rows, profile_markdown
+from rebalance.core.plan import BalancePlan, plan_run
+from rebalance.core.profile import build_profile, column_rows, profile_markdown
 from rebalance.core.split import selection_split, stratified_split
 from rebalance.data_contracts.input_contract import validate_input
 from rebalance.tasks.io import artifact_key
@@ -85,10 +86,14 @@ def hold_selection(
 
 @task(name="plan-balance", **STAGE_OPTIONS)
 def plan(
-    train: pd.DataFrame, spec: DatasetSpec, balance: BalanceConfig, release: Release = "augmented"
+    train: pd.DataFrame, fit: pd.DataFrame, types: Mapping[str, str], config: RebalanceConfig
 ) -> BalancePlan:
-    result = make_plan(class_counts(train[spec.target]), balance, release)
+    """Rows to generate per class, for the train split's counts (``sampling_strategy: f1``
+    measures its amount on ``fit``)."""
+    result, basis = plan_run(train, fit, types, config)
     logger = get_run_logger()
+    if basis is not None:
+        logger.info(basis)
     for label, why in result.excluded.items():
         logger.warning("class %r excluded from synthesis: %s", label, why)
     logger.info("plan: generate %s", result.to_generate or "nothing")

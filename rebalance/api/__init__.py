@@ -28,8 +28,7 @@ from rebalance.core.columns import (
 )
 from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.ingest import RawTable
-from rebalance.core.plan import BalancePlan, make_plan
-from rebalance.core.profile import class_counts
+from rebalance.core.plan import BalancePlan, plan_run
 from rebalance.core.publication import decide_publication, refusal_error, release_splits
 from rebalance.core.samplers import method_traits
 from rebalance.core.split import (
@@ -86,7 +85,9 @@ def balance(
     selection split and validated on that split; the best that passes the gate is used, and
     scored once on the real holdout for the record). ``sampling_strategy``: imbalanced-learn's
     vocabulary (auto, not majority, minority, not minority, all, a float for binary targets, or
-    ``{class: count}``). ``column_types``: declared types (continuous, integer, categorical,
+    ``{class: count}``), or ``f1`` (binary targets: the minority up to the count at which a
+    classifier's default cut is its F1-best one, measured out of fold on the fit rows; see
+    the README). ``column_types``: declared types (continuous, integer, categorical,
     boolean, datetime); the rest are inferred from the dtypes. ``options`` are the options of
     ``method`` (e.g. ``k_neighbors=3`` for smote, ``epochs=50`` for gan); ``method_params``
     gives options per method for the candidates of ``auto``.
@@ -120,12 +121,13 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
         table = _typed(frame, config)
         validate_input(table.frame, config.dataset, table.types)
     train, holdout = _split(table.frame, config)
-    plan = make_plan(class_counts(train[target]), config.balance, config.validation.release)
     fit = train
     if validate:  # samplers fit on the train rows the gate does not decide on
         share, seed = config.validation.selection_fraction, config.balance.seed
         fit, selection = selection_split(train, target, share, seed)
-        fractions = (config.balance.holdout_fraction, share)
+    plan, _ = plan_run(train, fit, table.types, config)
+    if validate:
+        fractions = (config.balance.holdout_fraction, config.validation.selection_fraction)
         check_validation_splits(
             target, validated_classes(plan), (train, holdout, selection), fractions
         )

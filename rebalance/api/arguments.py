@@ -34,7 +34,7 @@ _METHOD_TAGS = frozenset({"random", "smote", "gan"})
 _EXPECTED = {
     "method": "one of 'none', 'random', 'smote', 'gan', 'auto'",
     "sampling_strategy": "one of 'auto', 'not majority', 'minority', 'not minority', 'all', "
-    "a float in (0, 1] or a dict {class: count}",
+    "'f1', a float in (0, 1] or a dict {class: count}",
     "release": "'augmented' or 'synthetic_only'",
 }
 

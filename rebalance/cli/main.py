@@ -32,7 +32,8 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         "--sampling-strategy",
         metavar="S",
         help="'auto', 'minority', 'not minority', 'not majority', 'all', a float ratio "
-        "(binary targets), or a JSON object of target counts, e.g. '{\"1\": 500}'",
+        "(binary targets), a JSON object of target counts, e.g. '{\"1\": 500}', or 'f1' "
+        "(binary targets: the minority up to the count whose default cut is its F1-best one)",
     )
     parser.add_argument(
         "--holdout-fraction",

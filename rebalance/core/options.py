@@ -28,7 +28,8 @@ from rebalance.core.method_options import (
     StrictModel,
 )
 
-NamedStrategy = Literal["auto", "not majority", "minority", "not minority", "all"]
+# "f1": the minority up to the count whose default cut is the F1-best one (core/amounts.py)
+NamedStrategy = Literal["auto", "not majority", "minority", "not minority", "all", "f1"]
 SamplingStrategy = NamedStrategy | Annotated[float, Field(gt=0, le=1)] | dict[str, int]
 Method = Literal["none", "random", "smote", "gan"]
 # ``auto`` tries every method and publishes the best one that passes the gate.

@@ -6,6 +6,9 @@
 - a float ``r`` in (0, 1] (binary targets only): the minority up to ``r`` times the majority
   (rounded down, as imbalanced-learn does), which must add at least one row
 - a dict ``{class: count}``: those classes up to those counts; the others are left alone
+- ``"f1"`` (binary targets only): the minority up to the count at which a classifier's
+  default cut is its F1-best one, measured on the real rows (``rebalance.core.amounts``);
+  nothing is added where the real rows already put it there
 
 Classes with fewer than ``min_class_rows`` train rows are too small to learn from: they are
 left unchanged and reported (``small_class_policy: exclude``) or fail the run (``fail``).
@@ -17,16 +20,22 @@ when the strategy leaves it alone); a class too small to learn is then absent fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
 
-from rebalance.core.config import BalanceConfig, Release, SamplingStrategy
+from rebalance.core.amounts import F1_STRATEGY, F1Amount, measure_f1_amount
+from rebalance.core.config import BalanceConfig, RebalanceConfig, Release, SamplingStrategy
 from rebalance.core.errors import PlanError
 from rebalance.core.options import NamedStrategy
+from rebalance.core.profile import class_counts
 
-NAMED_STRATEGIES = list(get_args(NamedStrategy))
+if TYPE_CHECKING:
+    import pandas as pd
+
+NAMED_STRATEGIES = [s for s in get_args(NamedStrategy) if s != F1_STRATEGY]
 
 
 @dataclass(frozen=True)
@@ -52,16 +61,20 @@ class BalancePlan:
         ]
 
 
-def resolve_targets(counts: dict[str, int], strategy: SamplingStrategy) -> dict[str, int]:
+def resolve_targets(
+    counts: dict[str, int], strategy: SamplingStrategy, amount: F1Amount | None = None
+) -> dict[str, int]:
     """Target count per targeted class (before small-class handling). Named strategies and the
     float ratio are resolved by imbalanced-learn's ``check_sampling_strategy`` (as its
-    over-samplers do); a dict is checked here."""
+    over-samplers do); a dict is checked here; ``"f1"`` reads ``amount``."""
     if len(counts) < 2:
         raise PlanError(f"expected at least 2 classes to balance, found {list(counts)}")
     if any(n < 1 for n in counts.values()):
         raise PlanError(f"expected at least 1 row per class, found class counts {counts}")
     if isinstance(strategy, dict):
         return _dict_targets(counts, strategy)
+    if strategy == F1_STRATEGY:
+        return _f1_targets(counts, amount)
     if not isinstance(strategy, str | float | int) or isinstance(strategy, bool):
         raise PlanError(
             f"sampling_strategy: expected one of {NAMED_STRATEGIES}, a float ratio in (0, 1] or "
@@ -108,6 +121,20 @@ def _explain(counts: dict[str, int], strategy: str | float, exc: ValueError) -> 
     )
 
 
+def _f1_targets(counts: dict[str, int], amount: F1Amount | None) -> dict[str, int]:
+    """The minority up to ``amount``'s target; no class when that adds nothing."""
+    if amount is None:
+        raise PlanError("sampling_strategy 'f1' needs the measured F1 amount; none was given")
+    if len(counts) != 2 or amount.minority not in counts:
+        raise PlanError(
+            f"sampling_strategy 'f1' needs a binary target with class {amount.minority!r}, "
+            f"found class counts {counts}"
+        )
+    have, majority = counts[amount.minority], max(counts.values())
+    wanted = amount.target(have, majority)
+    return {amount.minority: wanted} if wanted > have else {}
+
+
 def _dict_targets(counts: dict[str, int], strategy: dict[str, int]) -> dict[str, int]:
     """The named classes up to the given counts; the others are left unchanged."""
     unknown = sorted(set(strategy) - set(counts))
@@ -126,9 +153,13 @@ def _dict_targets(counts: dict[str, int], strategy: dict[str, int]) -> dict[str,
 
 
 def make_plan(
-    counts: dict[str, int], config: BalanceConfig, release: Release = "augmented"
+    counts: dict[str, int],
+    config: BalanceConfig,
+    release: Release = "augmented",
+    amount: F1Amount | None = None,
 ) -> BalancePlan:
-    targets = resolve_targets(counts, config.sampling_strategy)
+    """``amount``: what ``sampling_strategy: "f1"`` measured (``measure_f1_amount``)."""
+    targets = resolve_targets(counts, config.sampling_strategy, amount)
     if release == "synthetic_only":
         return _synthetic_only_plan(counts, targets, config)
     to_generate: dict[str, int] = {}
@@ -145,6 +176,21 @@ def make_plan(
         to_generate[label] = extra
     _refuse_small(excluded, config)
     return BalancePlan(before=dict(counts), to_generate=to_generate, excluded=excluded)
+
+
+def plan_run(
+    train: pd.DataFrame, fit: pd.DataFrame, types: Mapping[str, str], config: RebalanceConfig
+) -> tuple[BalancePlan, str | None]:
+    """A run's plan for the train split's counts, and for ``sampling_strategy: "f1"`` one line
+    on the amount it measured on ``fit`` (the rows the samplers see, never the selection rows:
+    the gate judges the candidates there)."""
+    target, balance = config.dataset.target, config.balance
+    counts = class_counts(train[target])
+    amount, basis = None, None
+    if balance.sampling_strategy == F1_STRATEGY:
+        amount = measure_f1_amount(fit, target, types, config.validation.classifier, balance.seed)
+        basis = amount.explain(counts[amount.minority], max(counts.values()))
+    return make_plan(counts, balance, config.validation.release, amount), basis
 
 
 def _synthetic_only_plan(

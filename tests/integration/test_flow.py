@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from rebalance.core import publish
+from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import ContractError, InputError, QuarantineError
 from rebalance.flows.rebalance_flow import rebalance
 from tests.support import make_config, mixed_frame, write_csv
@@ -40,6 +41,21 @@ def test_flow_publishes_a_balanced_dataset_and_reuses_it(toy_csv: Path, tmp_path
     reseeded = rebalance(config.with_overrides(seed=1))
     assert reseeded.version != summary.version
     assert publish.latest_version(tmp_path / "out", "toy") == reseeded.version
+
+
+def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_train_rows(
+    toy_csv: Path, tmp_path: Path
+) -> None:
+    config = make_config(toy_csv, tmp_path / "out").with_overrides(sampling_strategy="f1")
+    summary = rebalance(config)
+    train = publish.read_split(tmp_path / "out", "toy", "train")
+    real = train[~train["is_synthetic"]].drop(columns="is_synthetic")
+    types = publish.read_manifest(summary.path)["column_types"]
+    amount = measure_f1_amount(real, "label", types, config.validation.classifier, seed=0)
+    wanted = amount.target(24, 96)
+    assert 24 < wanted < 96  # neither left alone nor full balance on this table
+    assert summary.after == {"no": 96, "yes": wanted}
+    assert train["label"].value_counts().to_dict() == summary.after
 
 
 def test_bad_input_fails_the_flow_and_publishes_nothing(tmp_path: Path) -> None:

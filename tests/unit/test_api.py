@@ -15,7 +15,9 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from rebalance import BalanceResult, balance
+from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import GateError, InputError, QuarantineError, SpecError
+from rebalance.core.gate_config import ClassifierConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,6 +124,20 @@ def test_without_validation_every_row_is_train() -> None:
     assert int(result.frame["is_synthetic"].sum()) == 120
     real = result.frame[~result.frame["is_synthetic"]].drop(columns="is_synthetic")
     assert rows(real) == rows(original)
+
+
+def test_sampling_strategy_f1_adds_the_rows_that_move_the_default_cut() -> None:
+    original = table(n_major=300, n_minor=40, seed=2)
+    result = balance(
+        original, target="label", method="random", validate=False, seed=1, sampling_strategy="f1"
+    )
+    amount = measure_f1_amount(
+        original, "label", result.column_types, ClassifierConfig(), seed=1
+    )  # fmt: skip
+    assert 1 < amount.factor < 300 / 40  # this table is neither full balance nor left alone
+    wanted = amount.target(40, 300)
+    assert result.plan.to_generate == {"yes": wanted - 40}
+    assert result.frame["label"].value_counts().to_dict() == {"no": 300, "yes": wanted}
 
 
 def test_category_columns_come_back_as_category() -> None:
