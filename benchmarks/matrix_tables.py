@@ -140,3 +140,32 @@ def summary_table(rows: list[Row]) -> str:
         for k in groups
     )
     return "\n".join(lines) + f"\n\nMean F1 gains over real-only: {gains}"
+
+
+def comparison_table(runs: dict[str, list[Row]]) -> str:
+    """Several runs of the matrix side by side (each cell: the runs in the order given), means
+    of the seeds per dataset."""
+    grouped = {label: by_dataset(rows) for label, rows in runs.items()}
+    names = list(dict.fromkeys(name for groups in grouped.values() for name in groups))
+    head = (
+        "| dataset | published | GAN passes (of 3) | GAN F1 gain (holdout) | GAN det. AUC "
+        "| auto F1 gain | downstream gap |"
+    )
+    lines = [f"runs: {' / '.join(runs)}", "", head, "|---|---|---|---|---|---|---|"]
+
+    def cell(name: str, measure: Any) -> str:
+        return " / ".join(
+            measure(groups[name]) if name in groups else "n/a" for groups in grouped.values()
+        )
+
+    for name in names:
+        cells = [
+            cell(name, lambda g: ",".join(sorted({r["published"] for r in g}))),
+            cell(name, lambda g: str(sum(bool(_gan(r, "passed")) for r in g))),
+            cell(name, lambda g: fmt(mean([_gan_gain(r) for r in g]))),
+            cell(name, lambda g: fmt(mean([_gan(r, "detection_auc") for r in g]))),
+            cell(name, lambda g: fmt(mean([_scores(r, "f1")[0] - _scores(r, "f1")[1] for r in g]))),
+            cell(name, lambda g: fmt(mean([_downstream_gap(r) for r in g]))),
+        ]
+        lines.append(_line(name, cells))
+    return "\n".join(lines)

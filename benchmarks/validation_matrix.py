@@ -28,7 +28,7 @@ os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.matrix_tables import summary_table, tables  # noqa: E402
+from benchmarks.matrix_tables import comparison_table, summary_table, tables  # noqa: E402
 from rebalance.core.balance import fit_oversampler, generate_synthetic  # noqa: E402
 from rebalance.core.classifier import fit_model  # noqa: E402
 from rebalance.core.columns import type_table  # noqa: E402
@@ -77,7 +77,7 @@ def run_one(
     table = type_table(read_raw(spec), spec)
     train, holdout = stratified_split(table.frame, spec.target, balance.holdout_fraction, seed)
     fit, selection = selection_split(train, spec.target, settings.selection_fraction, seed)
-    plan, _ = plan_run(train, fit, table.types, config)
+    plan = plan_run(train, fit, table.types, config)
     synthetic = {}
     for method in config.candidate_methods():
         clock = time.perf_counter()
@@ -108,6 +108,8 @@ def run_one(
         "seed": seed,
         "published": chosen.method,
         "outcome": decision.outcome,
+        "plan_basis": plan.basis,
+        "to_generate": plan.to_generate,
         "lines": decision.lines,
         "holdout": published,
         "gan_holdout": holdout_scores("gan") if "gan" in synthetic else None,
@@ -190,7 +192,20 @@ def main() -> int:
     parser.add_argument(
         "--table-from", metavar="JSONL", help="print the tables of a finished run's raw rows"
     )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="JSONL",
+        help="print finished runs side by side, per dataset (means of the seeds)",
+    )
     args = parser.parse_args()
+    if args.compare:
+        runs = {}
+        for path in args.compare:
+            with open(path) as saved:
+                runs[Path(path).stem] = [json.loads(line) for line in saved]
+        print(comparison_table(runs))
+        return 0
     if args.table_from:
         with open(args.table_from) as saved:
             rows = [json.loads(line) for line in saved]

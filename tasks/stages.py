@@ -90,10 +90,10 @@ def plan(
 ) -> BalancePlan:
     """Rows to generate per class, for the train split's counts (``sampling_strategy: f1``
     measures its amount on ``fit``)."""
-    result, basis = plan_run(train, fit, types, config)
+    result = plan_run(train, fit, types, config)
     logger = get_run_logger()
-    if basis is not None:
-        logger.info(basis)
+    if result.basis is not None:
+        logger.info(result.basis)
     for label, why in result.excluded.items():
         logger.warning("class %r excluded from synthesis: %s", label, why)
     logger.info("plan: generate %s", result.to_generate or "nothing")

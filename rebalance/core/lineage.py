@@ -69,6 +69,8 @@ def run_metadata(
         "library_versions": library_versions(),
         "run_id": run_id,
     }
+    if plan.basis is not None:  # sampling_strategy f1: what it measured, in one line
+        metadata["sampling_amount"] = plan.basis
     if rows_fitted is not None:  # e.g. a GAN fitted on a stratified sample of a large table
         metadata["sampler_rows"] = {"fitted": rows_fitted[0], "given": rows_fitted[1]}
     if validation is not None:

@@ -21,7 +21,7 @@ when the strategy leaves it alone); a class too small to learn is then absent fr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, get_args
 
 import numpy as np
@@ -35,7 +35,7 @@ from rebalance.core.profile import class_counts
 if TYPE_CHECKING:
     import pandas as pd
 
-NAMED_STRATEGIES = [s for s in get_args(NamedStrategy) if s != F1_STRATEGY]
+NAMED_STRATEGIES = list(get_args(NamedStrategy))  # "f1" among them: binary targets only
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class BalancePlan:
     to_generate: dict[str, int]  # synthetic rows per class; only classes that get some
     excluded: dict[str, str] = field(default_factory=dict)  # class -> why it was skipped
     release: Release = "augmented"  # synthetic_only: to_generate is the whole train split
+    basis: str | None = None  # sampling_strategy f1: one line on the amount it measured
 
     @property
     def after(self) -> dict[str, int]:
@@ -124,7 +125,10 @@ def _explain(counts: dict[str, int], strategy: str | float, exc: ValueError) -> 
 def _f1_targets(counts: dict[str, int], amount: F1Amount | None) -> dict[str, int]:
     """The minority up to ``amount``'s target; no class when that adds nothing."""
     if amount is None:
-        raise PlanError("sampling_strategy 'f1' needs the measured F1 amount; none was given")
+        raise PlanError(
+            "sampling_strategy 'f1' needs the amount measured on the fit rows "
+            "(plan_run / measure_f1_amount), found none"
+        )
     if len(counts) != 2 or amount.minority not in counts:
         raise PlanError(
             f"sampling_strategy 'f1' needs a binary target with class {amount.minority!r}, "
@@ -180,17 +184,34 @@ def make_plan(
 
 def plan_run(
     train: pd.DataFrame, fit: pd.DataFrame, types: Mapping[str, str], config: RebalanceConfig
-) -> tuple[BalancePlan, str | None]:
-    """A run's plan for the train split's counts, and for ``sampling_strategy: "f1"`` one line
-    on the amount it measured on ``fit`` (the rows the samplers see, never the selection rows:
-    the gate judges the candidates there)."""
-    target, balance = config.dataset.target, config.balance
+) -> BalancePlan:
+    """A run's plan for the train split's counts. ``sampling_strategy: "f1"`` measures its
+    amount on ``fit`` (the rows the samplers see, never the selection rows: the gate judges the
+    candidates there) and says so in ``basis``."""
+    target, balance, validation = config.dataset.target, config.balance, config.validation
     counts = class_counts(train[target])
-    amount, basis = None, None
-    if balance.sampling_strategy == F1_STRATEGY:
-        amount = measure_f1_amount(fit, target, types, config.validation.classifier, balance.seed)
-        basis = amount.explain(counts[amount.minority], max(counts.values()))
-    return make_plan(counts, balance, config.validation.release, amount), basis
+    if balance.sampling_strategy != F1_STRATEGY:
+        return make_plan(counts, balance, validation.release)
+    minority = min(sorted(counts), key=lambda label: counts[label])
+    have, majority = counts[minority], max(counts.values())
+    if len(counts) == 2 and have < balance.min_class_rows:  # excluded or refused by the policy
+        full = balance.model_copy(update={"sampling_strategy": 1.0})
+        plan = make_plan(counts, full, validation.release)
+        return replace(
+            plan,
+            basis=f"sampling_strategy f1: class {minority!r} not measured ({have} train rows, "
+            f"fewer than min_class_rows={balance.min_class_rows})",
+        )
+    if len(counts) != 2:
+        raise PlanError(
+            f"sampling_strategy 'f1' needs a binary target, found {len(counts)} classes in "
+            f"column {target!r}: {sorted(counts)}"
+        )
+    amount = measure_f1_amount(
+        fit, target, minority, types, validation.classifier, balance.seed, validation.cv_folds
+    )
+    plan = make_plan(counts, balance, validation.release, amount)
+    return replace(plan, basis=amount.explain(have, majority))
 
 
 def _synthetic_only_plan(

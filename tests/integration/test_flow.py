@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rebalance.core import plan as plan_module
 from rebalance.core import publish
 from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import ContractError, InputError, QuarantineError
+from rebalance.core.split import selection_split
 from rebalance.flows.rebalance_flow import rebalance
 from tests.support import make_config, mixed_frame, write_csv
 
@@ -43,7 +45,7 @@ def test_flow_publishes_a_balanced_dataset_and_reuses_it(toy_csv: Path, tmp_path
     assert publish.latest_version(tmp_path / "out", "toy") == reseeded.version
 
 
-def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_train_rows(
+def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_fit_rows(
     toy_csv: Path, tmp_path: Path
 ) -> None:
     config = make_config(toy_csv, tmp_path / "out").with_overrides(sampling_strategy="f1")
@@ -51,11 +53,37 @@ def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_train_rows(
     train = publish.read_split(tmp_path / "out", "toy", "train")
     real = train[~train["is_synthetic"]].drop(columns="is_synthetic")
     types = publish.read_manifest(summary.path)["column_types"]
-    amount = measure_f1_amount(real, "label", types, config.validation.classifier, seed=0)
+    amount = measure_f1_amount(real, "label", "yes", types, config.validation.classifier, 0)
     wanted = amount.target(24, 96)
     assert 24 < wanted < 96  # neither left alone nor full balance on this table
     assert summary.after == {"no": 96, "yes": wanted}
     assert train["label"].value_counts().to_dict() == summary.after
+    assert (
+        "sampling_strategy f1: out-of-fold minority F1"
+        in publish.read_manifest(summary.path)["sampling_amount"]
+    )
+
+
+def test_sampling_strategy_f1_with_the_gate_is_measured_without_the_selection_rows(
+    toy_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[int] = []
+    real = plan_module.measure_f1_amount
+
+    def measure(rows, *args):  # type: ignore[no-untyped-def]
+        measured.append(len(rows))
+        return real(rows, *args)
+
+    monkeypatch.setattr(plan_module, "measure_f1_amount", measure)
+    config = make_config(
+        toy_csv, tmp_path / "out", balance={"method": "random", "sampling_strategy": "f1"},
+        validation={"on_failure": "publish_real_only"},
+    )  # fmt: skip
+    summary = rebalance(config)
+    train = publish.read_split(tmp_path / "out", "toy", "train")
+    fit, selection = selection_split(train[~train["is_synthetic"]], "label", 0.25, 0)
+    assert measured == [len(fit)] and len(selection) > 0  # never the selection rows
+    assert f"on {len(fit)} real rows" in publish.read_manifest(summary.path)["sampling_amount"]
 
 
 def test_bad_input_fails_the_flow_and_publishes_nothing(tmp_path: Path) -> None:

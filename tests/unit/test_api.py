@@ -15,9 +15,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from rebalance import BalanceResult, balance
+from rebalance.core import plan as plan_module
 from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import GateError, InputError, QuarantineError, SpecError
 from rebalance.core.gate_config import ClassifierConfig
+from rebalance.core.split import selection_split
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,13 +133,30 @@ def test_sampling_strategy_f1_adds_the_rows_that_move_the_default_cut() -> None:
     result = balance(
         original, target="label", method="random", validate=False, seed=1, sampling_strategy="f1"
     )
-    amount = measure_f1_amount(
-        original, "label", result.column_types, ClassifierConfig(), seed=1
-    )  # fmt: skip
+    amount = measure_f1_amount(original, "label", "yes", result.column_types, ClassifierConfig(), 1)
     assert 1 < amount.factor < 300 / 40  # this table is neither full balance nor left alone
     wanted = amount.target(40, 300)
     assert result.plan.to_generate == {"yes": wanted - 40}
     assert result.frame["label"].value_counts().to_dict() == {"no": 300, "yes": wanted}
+
+
+def test_sampling_strategy_f1_is_measured_on_the_fit_rows_when_validating(monkeypatch) -> None:
+    measured: list[int] = []
+    real = plan_module.measure_f1_amount
+
+    def measure(rows, *args):  # type: ignore[no-untyped-def]
+        measured.append(len(rows))
+        return real(rows, *args)
+
+    monkeypatch.setattr(plan_module, "measure_f1_amount", measure)
+    result = balance(
+        table(), target="label", method="random", seed=0, sampling_strategy="f1",
+        on_failure="publish_real_only",
+    )  # fmt: skip
+    train = result.frame[~result.frame["is_synthetic"]]
+    fit, selection = selection_split(train, "label", 0.25, 0)
+    assert measured == [len(fit)] and len(selection) > 0  # never the selection rows
+    assert result.plan.basis is not None and f"on {len(fit)} real rows" in result.plan.basis
 
 
 def test_category_columns_come_back_as_category() -> None:

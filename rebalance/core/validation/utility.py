@@ -120,7 +120,7 @@ def make_classifier(config: ClassifierConfig, categorical: np.ndarray, seed: int
         if categorical.any():
             params.setdefault("categorical_features", categorical)
         return HistGradientBoostingClassifier(**params)
-    # The other two cannot take NaN: gaps become 0 after scaling (see _impute).
+    # The other two cannot take NaN: gaps become 0 after scaling (see impute).
     if config.name == "random_forest":
         params.setdefault("random_state", seed)
         params.setdefault("n_jobs", -1)
@@ -129,7 +129,7 @@ def make_classifier(config: ClassifierConfig, categorical: np.ndarray, seed: int
     return make_pipeline(StandardScaler(), LogisticRegression(**params))
 
 
-def _impute(config: ClassifierConfig, features: np.ndarray) -> np.ndarray:
+def impute(config: ClassifierConfig, features: np.ndarray) -> np.ndarray:
     if config.name == "hist_gradient_boosting":
         return features
     return np.nan_to_num(features, nan=-1.0)
@@ -145,8 +145,8 @@ def fit_and_score_model(problem: UtilityProblem, train: pd.DataFrame) -> tuple[A
     (x_train, x_holdout), categorical = problem.encode([train, problem.holdout])
     model = make_classifier(problem.classifier, categorical, problem.seed)
     y_train = problem.labels(train)
-    model.fit(_impute(problem.classifier, x_train), y_train)
-    proba = model.predict_proba(_impute(problem.classifier, x_holdout))  # (holdout, classes)
+    model.fit(impute(problem.classifier, x_train), y_train)
+    proba = model.predict_proba(impute(problem.classifier, x_holdout))  # (holdout, classes)
     return model, _scores(problem, list(model.classes_), proba, None, len(train))
 
 
@@ -164,13 +164,13 @@ def tuned_threshold_scores(problem: UtilityProblem) -> UtilityScores | None:
     if folds < 2:
         return None
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=problem.seed)
-    x_fit = _impute(problem.classifier, x_train)
+    x_fit = impute(problem.classifier, x_train)
     oof = cross_val_predict(clone(model), x_fit, y_train, cv=splitter, method="predict_proba")
     classes = sorted(set(y_train))
     positive = oof[:, classes.index(minority)]
     threshold = best_f1_threshold(y_train == minority, positive)
     model.fit(x_fit, y_train)
-    proba = model.predict_proba(_impute(problem.classifier, x_holdout))
+    proba = model.predict_proba(impute(problem.classifier, x_holdout))
     return _scores(problem, list(model.classes_), proba, threshold, len(problem.train))
 
 
