@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rebalance.core import plan as plan_module
 from rebalance.core.config import BalanceConfig, RebalanceConfig, ValidationConfig
 from rebalance.core.plan import make_plan
 from rebalance.core.profile import class_counts
@@ -74,6 +75,19 @@ def make_config(path: Path | str, output: Path | str, **overrides: Any) -> Rebal
     return RebalanceConfig.model_validate(
         {"dataset": dataset, "balance": balance, "output": {"root": str(output)}, **overrides}
     )
+
+
+def record_f1_measurements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The row count of every frame ``sampling_strategy: f1`` is measured on, from now on."""
+    measured: list[int] = []
+    real = plan_module.measure_f1_amount
+
+    def measure(rows: pd.DataFrame, *args: Any) -> Any:
+        measured.append(len(rows))
+        return real(rows, *args)
+
+    monkeypatch.setattr(plan_module, "measure_f1_amount", measure)
+    return measured
 
 
 def free_port() -> int:

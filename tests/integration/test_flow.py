@@ -7,13 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rebalance.core import plan as plan_module
 from rebalance.core import publish
 from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import ContractError, InputError, QuarantineError
 from rebalance.core.split import selection_split
 from rebalance.flows.rebalance_flow import rebalance
-from tests.support import make_config, mixed_frame, write_csv
+from tests.support import make_config, mixed_frame, record_f1_measurements, write_csv
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_harness")]
 
@@ -67,14 +66,7 @@ def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_fit_rows(
 def test_sampling_strategy_f1_with_the_gate_is_measured_without_the_selection_rows(
     toy_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    measured: list[int] = []
-    real = plan_module.measure_f1_amount
-
-    def measure(rows, *args):  # type: ignore[no-untyped-def]
-        measured.append(len(rows))
-        return real(rows, *args)
-
-    monkeypatch.setattr(plan_module, "measure_f1_amount", measure)
+    measured = record_f1_measurements(monkeypatch)
     config = make_config(
         toy_csv, tmp_path / "out", balance={"method": "random", "sampling_strategy": "f1"},
         validation={"on_failure": "publish_real_only"},

@@ -15,11 +15,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from rebalance import BalanceResult, balance
-from rebalance.core import plan as plan_module
 from rebalance.core.amounts import measure_f1_amount
 from rebalance.core.errors import GateError, InputError, QuarantineError, SpecError
 from rebalance.core.gate_config import ClassifierConfig
 from rebalance.core.split import selection_split
+from tests.support import record_f1_measurements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,14 +141,7 @@ def test_sampling_strategy_f1_adds_the_rows_that_move_the_default_cut() -> None:
 
 
 def test_sampling_strategy_f1_is_measured_on_the_fit_rows_when_validating(monkeypatch) -> None:
-    measured: list[int] = []
-    real = plan_module.measure_f1_amount
-
-    def measure(rows, *args):  # type: ignore[no-untyped-def]
-        measured.append(len(rows))
-        return real(rows, *args)
-
-    monkeypatch.setattr(plan_module, "measure_f1_amount", measure)
+    measured = record_f1_measurements(monkeypatch)
     result = balance(
         table(), target="label", method="random", seed=0, sampling_strategy="f1",
         on_failure="publish_real_only",
