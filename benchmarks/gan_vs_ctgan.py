@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from environment import describe, environment_line  # noqa: E402  (beside this script, as timing.py)
 from timing import best_of  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 from rebalance.core.columns import type_table  # noqa: E402
@@ -371,6 +372,7 @@ def main() -> None:
         f"\nAdult ({len(frame)} rows), seed {args.seed}, {device}; "
         f"ctgan {ctgan['epochs']} epochs, ours {args.epochs}"
     )
+    print(environment_line(describe()))
     print(f"{'measure':<58} {'ctgan':>10} {'rebalance':>10} {'ratio':>8}  goal")
     for name, theirs, mine, ratio, goal in rows:
         print(f"{name:<58} {theirs:>10.3f} {mine:>10.3f} {ratio:>8.2f}  {goal}")

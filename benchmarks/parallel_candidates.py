@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from environment import describe, environment_line  # benchmarks/environment.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {
     "sequential": ["--max-workers", "1"],
@@ -90,7 +92,7 @@ def main() -> None:
                 out = Path(scratch) / f"{mode}-{round_}"
                 rows.append(run_mode(mode, Path(args.spec), out, extra))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(_table(rows))
+    print(environment_line(describe()) + "\n\n" + _table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
 

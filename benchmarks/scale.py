@@ -35,6 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.environment import describe, environment_line  # noqa: E402
 from benchmarks.wide import run_cli, stage_seconds, write_inputs  # noqa: E402
 
 SPEC = ROOT / "examples" / "specs" / "adult.yaml"
@@ -112,6 +113,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rebalance-scale-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
+        print(environment_line(describe()) + "\n")
         print("| rows | method | wall s | peak RSS MiB | seconds per stage | gate |")
         print("|---:|---|---:|---:|---|---|")
         for rows in args.rows:

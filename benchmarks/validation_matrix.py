@@ -28,6 +28,7 @@ os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.environment import describe, differences, environment_line  # noqa: E402
 from benchmarks.matrix_tables import comparison_table, summary_table, tables  # noqa: E402
 from rebalance.core.balance import fit_oversampler, generate_synthetic  # noqa: E402
 from rebalance.core.classifier import fit_model  # noqa: E402
@@ -203,22 +204,24 @@ def main() -> int:
         runs = {}
         for path in args.compare:
             with open(path) as saved:
-                runs[Path(path).stem] = [json.loads(line) for line in saved]
-        print(comparison_table(runs))
+                runs[Path(path).stem] = [json.loads(text) for text in saved]
+        print(_environments(runs) + comparison_table(runs))
         return 0
     if args.table_from:
         with open(args.table_from) as saved:
-            rows = [json.loads(line) for line in saved]
-        print(tables(rows) + "\n\n" + summary_table(rows))
+            rows = [json.loads(text) for text in saved]
+        print(_environments({args.table_from: rows}) + tables(rows) + "\n\n" + summary_table(rows))
         return 0
     gan_options = {
         key: yaml.safe_load(value) for key, value in (o.split("=", 1) for o in args.gan_option)
     }
-    rows = []
+    rows, environment = [], describe()
+    print(environment_line(environment), file=sys.stderr, flush=True)
     with open(args.jsonl, "w") as raw:
         for name in args.datasets:
             for seed in args.seeds:
                 row = run_one(name, seed, args.gan_epochs, gan_options, args.sampling_strategy)
+                row["environment"] = environment
                 raw.write(json.dumps(row) + "\n")
                 raw.flush()
                 rows.append(row)
@@ -230,8 +233,23 @@ def main() -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-    print(tables(rows) + "\n\n" + summary_table(rows))
+    print(environment_line(environment) + "\n\n" + tables(rows) + "\n\n" + summary_table(rows))
     return 0
+
+
+def _environments(runs: dict[str, list[dict[str, Any]]]) -> str:
+    """What each saved run ran on, and what differs between the first and the others (rows
+    saved before the environment was recorded have none)."""
+    found = {label: rows[0].get("environment") for label, rows in runs.items() if rows}
+    lines = [
+        f"{label}: " + (environment_line(env) if env else "ran on: not recorded")
+        for label, env in found.items()
+    ]
+    known = [(label, env) for label, env in found.items() if env]
+    for label, env in known[1:]:
+        changed = differences(known[0][1], env)
+        lines.append(f"{known[0][0]} -> {label}: " + ("; ".join(changed) or "same environment"))
+    return "\n".join(lines) + "\n\n"
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from environment import describe, environment_line  # benchmarks/environment.py, beside this script
 
 CATEGORICAL = 5  # categorical feature columns; the rest are numeric
 MINORITY_SHARE = 0.2  # 40/10 on 50 rows
@@ -102,6 +103,7 @@ def main() -> None:
     outcome = next((x.strip() for x in output.splitlines() if "gate:" in x), "")
     if not seconds or "error" in output.lower():
         print(output[-3000:])
+    print(environment_line(describe()))
     print(f"columns {args.columns}, rows {args.rows}, method {args.method}; {outcome}")
     print(f"| {'stage':<22} | {'seconds':>8} |")
     print(f"| {'-' * 22} | {'-' * 8}:|")
