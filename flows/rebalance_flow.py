@@ -69,8 +69,9 @@ def rebalance(config: RebalanceConfig) -> RunSummary:
         kept, types = (len(table.quarantine), quarantine), table.types
         del table  # train and holdout hold its rows now
         fit, selection = stages.hold_selection(train, spec, config.validation, config.balance.seed)
+    with clock.stage("plan"):  # sampling_strategy f1 fits a classifier here
         plan = stages.plan(train, fit, types, config)
-        preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
+    preflight.check_splits(config, plan, train, holdout, selection)  # before any fit
     run = RunRecord(
         config, version, fingerprint, types, train, holdout, flow_run.get_id(), fit,
         selection,

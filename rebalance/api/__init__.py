@@ -125,7 +125,8 @@ def _balance(frame: pd.DataFrame, config: RebalanceConfig) -> BalanceResult:
     if validate:  # samplers fit on the train rows the gate does not decide on
         share, seed = config.validation.selection_fraction, config.balance.seed
         fit, selection = selection_split(train, target, share, seed)
-    plan = plan_run(train, fit, table.types, config)  # plan.basis: what f1 measured
+    with clock.stage("plan"):  # sampling_strategy f1 fits a classifier here
+        plan = plan_run(train, fit, table.types, config)  # plan.basis: what f1 measured
     if validate:
         fractions = (config.balance.holdout_fraction, config.validation.selection_fraction)
         check_validation_splits(

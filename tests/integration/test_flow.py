@@ -57,6 +57,7 @@ def test_sampling_strategy_f1_publishes_the_amount_measured_on_the_fit_rows(
     assert 24 < wanted < 96  # neither left alone nor full balance on this table
     assert summary.after == {"no": 96, "yes": wanted}
     assert train["label"].value_counts().to_dict() == summary.after
+    assert summary.seconds["plan"] > 0  # the measurement is timed as its own stage
     assert (
         "sampling_strategy f1: out-of-fold minority F1"
         in publish.read_manifest(summary.path)["sampling_amount"]
