@@ -169,3 +169,67 @@ def comparison_table(runs: dict[str, list[Row]]) -> str:
         ]
         lines.append(_line(name, cells))
     return "\n".join(lines)
+
+
+OVERSAMPLERS = ("gan", "smote", "random")
+PROBABILITY_BINS = ((0.0, 0.5), (0.5, 0.8), (0.8, 1.01))
+
+
+def _holdout_gain(row: Row, method: str) -> float | None:
+    """The candidate's holdout minority F1 over real-only's (rows saved before every candidate
+    was scored on the holdout have none)."""
+    scores = (row.get("candidate_holdout") or {}).get(method)
+    return None if scores is None else scores["f1"] - row["holdout"]["real_only"]["f1"]
+
+
+def headroom_table(rows: list[Row]) -> str:
+    """Per dataset, means of the seeds: what moving the real-only model's cut gains on the
+    holdout (its tuned threshold), what each oversampler's rows gain, and how often the gate
+    passed each."""
+    lines = [
+        "| dataset | real-only F1 | tuned cut gain | holdout F1 gain: gan / smote / random "
+        "| gate passes: gan / smote / random |",
+        "|---|---:|---:|---|---|",
+    ]
+    for name, group in by_dataset(rows).items():
+        none_f1 = mean([_scores(r, "f1")[1] for r in group])
+        tuned = mean([_tuned_gain(r) for r in group])
+        gains = " / ".join(fmt(mean([_holdout_gain(r, m) for r in group])) for m in OVERSAMPLERS)
+        passes = " / ".join(
+            str(sum(bool(_candidate(r, m, "passed")) for r in group)) for m in OVERSAMPLERS
+        )
+        lines.append(_line(name, [fmt(none_f1), fmt(tuned), gains, passes]))
+    return "\n".join(lines)
+
+
+def _tuned_gain(row: Row) -> float | None:
+    _, real_only, tuned = _scores(row, "f1")
+    return None if tuned is None else tuned - real_only
+
+
+def _candidate(row: Row, method: str, key: str) -> Any:
+    return ((row.get("candidates") or {}).get(method) or {}).get(key)
+
+
+def calibration_table(rows: list[Row]) -> str:
+    """Every oversampler of every run, pooled, by the gate's gain probability on the selection
+    rows: how often its rows beat real-only on the holdout, which the gate never saw."""
+    pooled = [
+        (probability, gain)
+        for row in rows
+        for method in OVERSAMPLERS
+        if (probability := _candidate(row, method, "gain_probability")) is not None
+        and (gain := _holdout_gain(row, method)) is not None
+    ]
+    lines = [
+        "| gain probability (selection) | candidates | beat real-only on the holdout "
+        "| mean holdout F1 gain |",
+        "|---|---:|---:|---:|",
+    ]
+    for low, high in PROBABILITY_BINS:
+        found = [gain for probability, gain in pooled if low <= probability < high]
+        beat = sum(gain > 0 for gain in found)
+        share = f"{beat} ({beat / len(found):.0%})" if found else "0"
+        average = fmt(sum(found) / len(found)) if found else "n/a"
+        lines.append(_line(f"{low:.1f} to {min(high, 1.0):.1f}", [len(found), share, average]))
+    return "\n".join(lines)

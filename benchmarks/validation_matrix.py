@@ -29,7 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.environment import describe, differences, environment_line  # noqa: E402
-from benchmarks.matrix_tables import comparison_table, summary_table, tables  # noqa: E402
+from benchmarks.matrix_tables import (  # noqa: E402
+    calibration_table,
+    comparison_table,
+    headroom_table,
+    summary_table,
+    tables,
+)
 from rebalance.core.balance import fit_oversampler, generate_synthetic  # noqa: E402
 from rebalance.core.classifier import fit_model  # noqa: E402
 from rebalance.core.columns import type_table  # noqa: E402
@@ -102,7 +108,10 @@ def run_one(
             synthetic.get(method) if method != "none" else None,
         ).as_dict()  # fmt: skip
 
-    published = holdout_scores(chosen.method)
+    # every candidate's rows scored once on the holdout, for the headroom and calibration
+    # tables only (the gate decided above, on the selection rows)
+    scored = {m: holdout_scores(m) for m in synthetic if m != "none"}
+    published = scored.get(chosen.method) or holdout_scores(chosen.method)
     gan = candidates.get("gan")
     return {
         "dataset": name,
@@ -113,7 +122,8 @@ def run_one(
         "to_generate": plan.to_generate,
         "lines": decision.lines,
         "holdout": published,
-        "gan_holdout": holdout_scores("gan") if "gan" in synthetic else None,
+        "gan_holdout": scored.get("gan"),
+        "candidate_holdout": {m: scores["published"] for m, scores in scored.items()},
         "gan": _candidate_row(gan) if gan is not None else None,
         "candidates": {m: _candidate_row(c) for m, c in candidates.items()},
         "downstream": _downstream(
@@ -138,7 +148,13 @@ def _candidate_row(result: Any) -> dict[str, Any]:
         "failed": [c.name for c in result.failures()],
         **{k: mean_metric(k) for k in ("detection_auc", "ks_complement", "tv_complement")},
         "exact_copy_share": mean_metric("exact_copy_share"),
+        "selection_gain": _check_value(result, "minority_f1_gain_over_real_only"),
+        "gain_probability": _check_value(result, "minority_f1_gain_probability"),
     }
+
+
+def _check_value(result: Any, name: str) -> float | None:
+    return next((c.value for c in result.checks if c.name == name), None)
 
 
 def _downstream(train, holdout, synthetic, types, plan, config, selection_rows) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -210,7 +226,7 @@ def main() -> int:
     if args.table_from:
         with open(args.table_from) as saved:
             rows = [json.loads(text) for text in saved]
-        print(_environments({args.table_from: rows}) + tables(rows) + "\n\n" + summary_table(rows))
+        print(_environments({args.table_from: rows}) + _all_tables(rows))
         return 0
     gan_options = {
         key: yaml.safe_load(value) for key, value in (o.split("=", 1) for o in args.gan_option)
@@ -233,8 +249,18 @@ def main() -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-    print(environment_line(environment) + "\n\n" + tables(rows) + "\n\n" + summary_table(rows))
+    print(environment_line(environment) + "\n\n" + _all_tables(rows))
     return 0
+
+
+def _all_tables(rows: list[dict[str, Any]]) -> str:
+    parts = [tables(rows), summary_table(rows)]
+    if any(row.get("candidate_holdout") for row in rows):  # saved before: not scored
+        parts += [
+            "Headroom (means of the seeds):\n\n" + headroom_table(rows),
+            "The gate's gain probability against the holdout:\n\n" + calibration_table(rows),
+        ]
+    return "\n\n".join(parts)
 
 
 def _environments(runs: dict[str, list[dict[str, Any]]]) -> str:
