@@ -8,6 +8,7 @@ bytes, column by column, to say which column and row are at fault (:func:`parse_
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -23,6 +24,7 @@ from rebalance.core.errors import InputError
 from rebalance.core.sources import SourceReader, open_source, read_bytes
 
 HEAD_BYTES = 1 << 20  # enough for a header line
+PARQUET_MAGIC = b"PAR1"
 
 
 class HashingReader:
@@ -116,6 +118,12 @@ def _head(stream: HashingReader, path: str) -> bytes:
         head += more
     if not head or head.isspace():
         raise InputError(path, "expected data rows, found an empty file")
+    if head.startswith(PARQUET_MAGIC):
+        raise InputError(
+            path,
+            "expected CSV text, found a Parquet file (it starts with PAR1); name it *.parquet "
+            "or set dataset.format: parquet",
+        )
     return head
 
 
@@ -161,22 +169,36 @@ def _cleaned(text: pa.ChunkedArray, options: CsvOptions) -> pa.ChunkedArray:
 
 def header_names(data: bytes, path: str, options: CsvOptions) -> list[str]:
     """Column names from the header line (parsed with the csv module, honouring quotes)."""
-    head = data[: 1 << 20].decode(options.encoding, errors="replace")
+    head = data[: 1 << 20].decode(_without_bom(options.encoding), errors="replace")
     reader = csv.reader(
-        io.StringIO(head),
+        io.StringIO(head, newline=""),  # the csv module splits \n, \r\n and a lone \r itself
         delimiter=options.delimiter,
         quotechar=options.quote_char or '"',
         quoting=csv.QUOTE_MINIMAL if options.quote_char else csv.QUOTE_NONE,
     )
-    for _ in range(options.skip_rows):
-        next(reader, None)
-    row = next(reader, None)
+    try:
+        for _ in range(options.skip_rows):
+            next(reader, None)
+        row = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(
+            path, f"expected a CSV header line, found text that is not CSV ({exc})"
+        ) from None
     if not row:
         raise InputError(path, "expected a header line, found none")
     names = [name.strip() if options.trim_whitespace else name for name in row]
     if any(name == "" for name in names):
         raise InputError(path, f"expected a name for every column, found an empty one in {names}")
     return names
+
+
+def _without_bom(encoding: str) -> str:
+    """UTF-8 read as utf-8-sig: a spreadsheet's "CSV UTF-8" export starts with a byte-order
+    mark, which would otherwise stay in the first column's name (Arrow skips it in the rows)."""
+    try:
+        return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    except LookupError:
+        return encoding  # the read itself reports the unknown encoding
 
 
 def parse_csv_bytes(data: bytes, path: str, options: CsvOptions) -> pd.DataFrame:

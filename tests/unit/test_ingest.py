@@ -131,6 +131,29 @@ def test_a_fault_while_streaming_is_a_retryable_source_fault(
         read_raw(spec_for(path))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,name,y\r1,ok,p\r2,"x\ry",q\r',  # old Mac line ends, a quoted line end kept
+        '\ufeffa,name,y\r\n1,ok,p\r\n2,"x\ry",q\r\n',  # a spreadsheet's CSV UTF-8 export
+    ],
+)
+def test_line_ends_and_a_byte_order_mark_read_alike(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(text.encode("utf-8"))
+    frame = read_raw(spec_for(path, drop=["a"])).frame  # "a" is found by its name
+    assert list(frame.columns) == ["name", "y"]
+    assert frame.to_dict("list") == {"name": ["ok", "x\ry"], "y": ["p", "q"]}
+
+
+def test_a_parquet_file_named_csv_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"a": [1, 2], "y": ["p", "q"]}).to_parquet(path)
+    with pytest.raises(InputError, match="expected CSV text, found a Parquet file") as info:
+        read_raw(spec_for(path))
+    assert str(path) in str(info.value)
+
+
 def test_header_only(tmp_path: Path) -> None:
     path = tmp_path / "head.csv"
     path.write_text("a,y\n")
