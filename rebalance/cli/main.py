@@ -12,20 +12,33 @@ from typing import Any, NoReturn
 from rebalance.core.config import RebalanceConfig, load_config
 from rebalance.core.errors import GateError, RebalanceError, SpecError
 from rebalance.core.timing import describe_seconds
+from rebalance.core.version import __version__
 
 EPILOG = "Errors print one line and exit with status 2. Docs: README.md."
 
 
-def _add_balance_options(parser: argparse.ArgumentParser) -> None:
+SPEC_DEFAULTS = {
+    "output": "the spec's, or ./rebalance-output",
+    "method": "the spec's, else smote",
+    "release": "the spec's",
+    "task_runner": "the spec's runtime.task_runner, else threads",
+}
+DEMO_DEFAULTS = {
+    "output": "./rebalance-output",
+    "method": "auto",
+    "release": "augmented",
+    "task_runner": "threads",
+}
+
+
+def _add_balance_options(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
     parser.add_argument(
-        "--output",
-        metavar="DIR",
-        help="output root folder (default: the spec's, or ./rebalance-output)",
+        "--output", metavar="DIR", help=f"output root folder (default: {defaults['output']})"
     )
     parser.add_argument(
         "--method",
         help="oversampler: none, random, smote, gan, or auto (the best that passes the "
-        "validation gate) (default: the spec's, else smote)",
+        f"validation gate) (default: {defaults['method']})",
     )
     parser.add_argument("--seed", type=int, help="seed for the split and the sampler")
     parser.add_argument(
@@ -46,7 +59,7 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="where candidates (and specs) run: 'threads' (this process), 'dask' (a local "
         "Dask cluster), or a Dask scheduler address such as tcp://scheduler:8786 "
-        "(default: the spec's runtime.task_runner, else threads)",
+        f"(default: {defaults['task_runner']})",
     )
     parser.add_argument(
         "--max-workers",
@@ -59,7 +72,7 @@ def _add_balance_options(parser: argparse.ArgumentParser) -> None:
         "--release",
         choices=["augmented", "synthetic_only"],
         help="augmented: synthetic rows beside the real train rows; synthetic_only: synthetic "
-        "rows of every class alone, for sharing (privacy gates) (default: the spec's)",
+        f"rows of every class alone, for sharing (privacy gates) (default: {defaults['release']})",
     )
 
 
@@ -69,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Balance an imbalanced tabular dataset and publish it as versioned Parquet.",
         epilog=EPILOG,
     )
+    parser.add_argument("--version", action="version", version=f"rebalance {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
@@ -86,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--input", metavar="PATH", help="data file or URL, overriding the spec's path (one SPEC)"
     )
-    _add_balance_options(run)
+    _add_balance_options(run, SPEC_DEFAULTS)
 
     profile = commands.add_parser(
         "profile",
@@ -107,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(174 rows of 8 vs 1623 other) and publish it under --output.",
         epilog=EPILOG,
     )
-    _add_balance_options(demo)
+    _add_balance_options(demo, DEMO_DEFAULTS)
     _add_service_commands(commands)
     return parser
 

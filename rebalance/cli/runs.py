@@ -56,12 +56,15 @@ def libraries_for(configs: list[RebalanceConfig]) -> list[str]:
 
 def print_summary(summary: RunSummary) -> None:
     """What a run published, its classes before and after, and why."""
+    from rebalance.core.publication import NOT_VALIDATED  # pandas: loaded by the run already
+
     state = "already published; reused" if summary.reused else "published"
     print(f"\n{summary.dataset}: version {summary.version} {state}")
     print(f"  location: {summary.path}")
     if summary.gate:
         rows = "real rows only" if summary.method == "none" else f"method {summary.method}"
-        print(f"  gate: {summary.gate} ({rows}); report: {summary.path}/_report.html")
+        report = "" if summary.gate == NOT_VALIDATED else f"; report: {summary.path}/_report.html"
+        print(f"  gate: {summary.gate} ({rows}){report}")  # validation off: no report written
     after = "train after"
     if summary.release == "synthetic_only":
         print("  release: synthetic_only (synthetic rows only: no real row, no holdout split)")
