@@ -241,7 +241,7 @@ def _validated(model: type[BaseModel], data: Any, where: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{where}: {describe(exc)}") from None
+        raise SpecError(f"{where}: {describe(exc, model=model)}") from None
 
 
 def load_config(path: str | Path, *, input_path: str | None = None) -> RebalanceConfig:

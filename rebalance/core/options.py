@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BaseModel,
     Field,
     ValidationError,
     ValidationInfo,
@@ -19,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from rebalance.core import spec_errors
 from rebalance.core.errors import SpecError
 from rebalance.core.method_options import (
     OPTIONS,
@@ -142,20 +144,7 @@ def unused_options(balance: BalanceConfig, candidates: list[str]) -> None:
         )
 
 
-def describe(exc: ValidationError, prefix: str = "") -> str:
-    """One line: ``key.path: message`` per error, the union's method tag left out of paths."""
-    parts = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        path = ".".join(p for i, p in enumerate(loc) if not _is_tag(loc, i))
-        where = ".".join(filter(None, (prefix, path)))
-        if not where and err["type"] == "options_unused":  # a check across sections: it names
-            parts.append(err["msg"])  # its own keys
-            continue
-        parts.append(f"{where or '(top level)'}: {err['msg']}")
-    return "; ".join(parts)
-
-
-def _is_tag(loc: list[str], i: int) -> bool:
-    """Whether loc[i] is the tag pydantic puts after ``params`` (the discriminated union)."""
-    return i > 0 and loc[i - 1] == "params" and loc[i] in OPTIONS
+def describe(exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> str:
+    """One line: ``key.path: expected ..., found ...`` per key, the union's method tag left out
+    of paths (``rebalance.core.spec_errors``)."""
+    return spec_errors.describe(exc, prefix, model, tags=OPTIONS)
