@@ -112,8 +112,10 @@ def _fit(
     listeners: list[ProgressListener] = []
     if traits.trains:
         listeners = [TerminalBar(), PrefectProgress(artifact_key(spec.name, "training"))]
-    # one accelerator-bound fit per GPU: the "gpu" global limit, when the server has one
-    slot = concurrency(GPU_LIMIT, occupy=1, strict=False) if traits.uses_accelerator else None
+    # one GPU-bound fit per GPU: the "gpu" global limit, when the server has one (a fit on the
+    # CPU holds none, so a local run does not ask a server that has no such limit)
+    on_gpu = traits.uses_accelerator and _on_gpu(balance.params)
+    slot = concurrency(GPU_LIMIT, occupy=1, strict=False) if on_gpu else None
     try:
         with slot or nullcontext():
             sampler = fit_oversampler(
@@ -134,6 +136,13 @@ def _fit(
     if sampler is not None and (summary := sampler.training_summary()):
         get_run_logger().info(summary)
     return sampler
+
+
+def _on_gpu(options: Any) -> bool:
+    """Whether the sampler's ``device`` option (``auto``: CUDA when present) is a GPU."""
+    from rebalance.gan.devices import pick_device  # torch: only for a sampler that trains
+
+    return pick_device(getattr(options, "device", "auto")).type == "cuda"
 
 
 def _torch_threads() -> Any:

@@ -29,7 +29,7 @@ class SamplerTraits:
     """What the orchestration needs to know of a method before it fits one."""
 
     trains: bool = False  # fits over epochs: reports TrainingProgress, has a training history
-    uses_accelerator: bool = False  # holds one slot of the "gpu" concurrency limit while fitting
+    uses_accelerator: bool = False  # on a GPU: holds a "gpu" concurrency slot while fitting
     checkpoints: bool = False  # resumes an interrupted fit from the work folder given to fit()
     generative: bool = False  # draws rows from a learnt model: copying a train row is memorisation
 
