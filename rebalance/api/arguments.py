@@ -3,6 +3,7 @@ turned into the run's config; a bad one is one ``SpecError`` or ``InputError`` l
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,10 @@ _ARGUMENTS: dict[tuple[str, ...], str] = {
     ("validation", "thresholds"): "thresholds",
     ("validation", "release"): "release",
 }
+KEYWORDS = (  # balance()'s own keyword arguments; any other keyword is an option of the method
+    "target", "method", "sampling_strategy", "seed", "column_types", "validate",
+    "holdout_fraction", "on_failure", "thresholds", "method_params", "release",
+)  # fmt: skip
 _METHOD_TAGS = frozenset({"random", "smote", "gan"})
 _EXPECTED = {
     "method": "one of 'none', 'random', 'smote', 'gan', 'auto'",
@@ -104,6 +109,8 @@ def _describe(exc: PydanticValidationError, args: dict[str, Any]) -> str:
         if name == "options" and inner and inner[0] in _METHOD_TAGS:
             inner = inner[1:]  # the options union's tag, not something the caller wrote
         message = err["msg"].removeprefix("Value error, ")
+        if name == "options" and err["type"] == "extra_forbidden" and inner:
+            message = _unknown_option(inner[-1], args["method"])
         found.setdefault(name, []).append(f"{'.'.join(inner) + ': ' if inner else ''}{message}")
     if "method" in found:  # options are read against the method: no sense without one
         found.pop("options", None)
@@ -117,6 +124,14 @@ def _describe(exc: PydanticValidationError, args: dict[str, Any]) -> str:
             joined = "; ".join(dict.fromkeys(messages))
             clauses.append(f"{name}: {joined} (found {args[name]!r})")
     return "; ".join(clauses)
+
+
+def _unknown_option(key: str, method: str) -> str:
+    """A keyword ``balance()`` does not take lands in ``**options``: say whether it looks like
+    one of its own arguments, mistyped."""
+    close = difflib.get_close_matches(key, KEYWORDS, n=1, cutoff=0.8)
+    meant = f"; did you mean the argument {close[0]}=?" if close else ""
+    return f"not an option of method {method!r} (Extra inputs are not permitted){meant}"
 
 
 def check_columns(frame: pd.DataFrame, config: RebalanceConfig) -> None:

@@ -216,6 +216,11 @@ def test_missing_target_names_the_column() -> None:
         ({"column_types": {"age": "number"}}, r"column_types: age: Input should be"),
         ({"k_neighbors": 0}, r"options: k_neighbors: Input should be greater than or equal"),
         ({"method": "auto", "epochs": 3}, r"options \['epochs'\] belong to one method"),
+        (
+            {"holdout_fracton": 0.3},
+            r"holdout_fracton: not an option of method 'smote' .*did you mean the argument "
+            r"holdout_fraction=\?",
+        ),
         ({"method": "auto", "validate": False}, r"method='auto' .* found validate=False"),
     ],
 )
@@ -276,3 +281,16 @@ print(json.dumps({
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"prefect": [], "method": "smote", "synthetic": 96}
+
+
+def test_the_mistyped_argument_hint_knows_every_keyword_of_balance() -> None:
+    import inspect
+
+    from rebalance.api.arguments import KEYWORDS
+
+    keywords = [
+        name
+        for name, parameter in inspect.signature(balance).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY
+    ]
+    assert sorted(keywords) == sorted(KEYWORDS)
