@@ -304,9 +304,10 @@ def as_text(frame: pd.DataFrame, keep: Collection[Hashable] = ()) -> pd.DataFram
 def check_quarantine_share(table: TypedTable, max_share: float) -> None:
     """Fail when more rows were quarantined than the contract tolerates."""
     if table.quarantine_share > max_share:
-        reasons = table.quarantine[REASON_COLUMN].head(3).tolist()
+        counts = table.quarantine[REASON_COLUMN].value_counts().head(3)  # the commonest
+        reasons = "; ".join(f"{reason} ({n} rows)" for reason, n in counts.items())
         raise QuarantineError(
             f"{table.path}: expected at most {max_share:.1%} of rows quarantined, found "
             f"{len(table.quarantine)} of {table.n_read} ({table.quarantine_share:.1%}); "
-            f"first reasons: {reasons}"
+            f"reasons: {reasons}"
         )

@@ -107,6 +107,17 @@ def test_quarantine_share_threshold(tmp_path: Path) -> None:
         check_quarantine_share(table, max_share=0.10)
 
 
+def test_the_quarantine_refusal_counts_each_reason_once(tmp_path: Path) -> None:
+    table = typed(tmp_path, "a,y\n1,\n2,\n3,\nx,q\n5,p\n", columns={"a": "integer"})
+    with pytest.raises(QuarantineError) as info:
+        check_quarantine_share(table, max_share=0.10)
+    said = str(info.value)
+    assert (
+        "column 'y': target is missing (3 rows); column 'a': unparseable number 'x' (1 rows)"
+        in said
+    )
+
+
 ZEROS = "x,z,y\n1.5,0,0\n2.5,3,1\n0,0,0\n4.5,2,1\n"  # y is the target: 0 is a class
 
 
