@@ -130,7 +130,7 @@ def _head(stream: HashingReader, path: str) -> bytes:
 def _layout(head: bytes, path: str, options: CsvOptions) -> tuple[list[str], int]:
     """Column names and the lines to skip before the first data row."""
     if options.header:
-        names, skip = header_names(head, path, options), options.skip_rows + 1
+        names, skip = header_names(head, path, options)
     else:
         names, skip = list(options.column_names or []), options.skip_rows
     dupes = duplicates(names)
@@ -167,18 +167,23 @@ def _cleaned(text: pa.ChunkedArray, options: CsvOptions) -> pa.ChunkedArray:
     return text
 
 
-def header_names(data: bytes, path: str, options: CsvOptions) -> list[str]:
-    """Column names from the header line (parsed with the csv module, honouring quotes)."""
-    head = data[: 1 << 20].decode(_without_bom(options.encoding), errors="replace")
+def header_names(data: bytes, path: str, options: CsvOptions) -> tuple[list[str], int]:
+    """Column names from the header line (parsed with the csv module, honouring quotes), and
+    the raw lines up to its end: Arrow's ``skip_rows`` counts raw lines, and a quoted line end
+    in a name spans two."""
+    text = io.StringIO(
+        data[: 1 << 20].decode(_without_bom(options.encoding), errors="replace"),
+        newline="",  # lines end at \n, \r\n and a lone \r, as Arrow's do
+    )
+    for _ in range(options.skip_rows):  # raw lines, whatever quotes they hold
+        text.readline()
     reader = csv.reader(
-        io.StringIO(head, newline=""),  # the csv module splits \n, \r\n and a lone \r itself
+        text,
         delimiter=options.delimiter,
         quotechar=options.quote_char or '"',
         quoting=csv.QUOTE_MINIMAL if options.quote_char else csv.QUOTE_NONE,
     )
     try:
-        for _ in range(options.skip_rows):
-            next(reader, None)
         row = next(reader, None)
     except csv.Error as exc:
         raise InputError(
@@ -189,7 +194,7 @@ def header_names(data: bytes, path: str, options: CsvOptions) -> list[str]:
     names = [name.strip() if options.trim_whitespace else name for name in row]
     if any(name == "" for name in names):
         raise InputError(path, f"expected a name for every column, found an empty one in {names}")
-    return names
+    return names, options.skip_rows + reader.line_num
 
 
 def _without_bom(encoding: str) -> str:

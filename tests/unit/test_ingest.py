@@ -146,6 +146,16 @@ def test_line_ends_and_a_byte_order_mark_read_alike(tmp_path: Path, text: str) -
     assert frame.to_dict("list") == {"name": ["ok", "x\ry"], "y": ["p", "q"]}
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_quoted_line_end_in_a_header_name_adds_no_row(tmp_path: Path, end: str) -> None:
+    path = tmp_path / "a.csv"
+    text = f'note: "made by hand{end}"a{end}b",y{end}1,p{end}2,q{end}'  # a preamble line, then
+    path.write_bytes(text.encode("utf-8"))  # a header whose first name spans two lines
+    frame = read_raw(spec_for(path, csv=CsvOptions(skip_rows=1))).frame
+    assert list(frame.columns) == [f"a{end}b", "y"]
+    assert frame.to_dict("list") == {f"a{end}b": ["1", "2"], "y": ["p", "q"]}
+
+
 def test_a_parquet_file_named_csv_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     pd.DataFrame({"a": [1, 2], "y": ["p", "q"]}).to_parquet(path)
