@@ -45,3 +45,32 @@ def test_torch_and_matplotlib_are_imported_early_only_for_runs_that_load_them() 
     smote_only = libraries_for([_config("smote", False)])
     assert "torch" not in smote_only and "matplotlib.figure" not in smote_only
     assert "great_expectations" in smote_only  # the input contract runs in every run
+
+
+def test_the_server_process_leaves_the_terminal_s_process_group() -> None:
+    """Ctrl-C signals the terminal's foreground group: the server must outlive it, so that the
+    interrupted run reports to it instead of retrying a dead one for minutes."""
+    import os
+    import subprocess
+
+    from prefect.server.api import server as module
+
+    class Server:
+        process: subprocess.Popen[bytes] | None = None
+
+        def _run_uvicorn_command(self) -> subprocess.Popen[bytes]:
+            # what Prefect's method does: module.subprocess.Popen(...)
+            return module.subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+        def start(self) -> None:
+            self.process = self._run_uvicorn_command()
+
+    server = Server()
+    startup._start(server)
+    assert server.process is not None
+    try:
+        assert os.getpgid(server.process.pid) == server.process.pid != os.getpgid(0)
+        assert module.subprocess is subprocess  # the module is left as it was
+    finally:
+        server.process.kill()
+        server.process.wait()
