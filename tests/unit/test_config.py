@@ -141,16 +141,37 @@ EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "specs").glob("*.yam
             "runtime.max_workers: expected greater than or equal to 1, found 0",
         ),
         ("balance: {holdout_fraction: 0}", ": balance.holdout_fraction: expected > 0 while"),
+        (  # a column's name is a key of the spec, even where it looks like a union's member
+            "dataset: {name: d, path: x.csv, target: y, columns: {'feat[1]': integr}}",
+            "dataset.columns.feat[1]: expected 'continuous', 'categorical', 'integer', 'boolean' "
+            "or 'datetime', found 'integr'",
+        ),
+        (  # a mapping is allowed: the error is inside it, not the union's alternatives
+            "balance: {sampling_strategy: {a: x}}",
+            ": balance.sampling_strategy.a: expected a valid integer, found 'x'",
+        ),
+        (
+            "balance: {method: gan, params: {epoch: 3}}",
+            "balance.params.epoch: expected a known key, found unknown key 'epoch'; did you mean "
+            "'epochs'?",
+        ),
+        (
+            "balance: {method: gan, params: {batch_size: 501}}",
+            ": balance.params.batch_size: expected a multiple of pac (10), found 501",
+        ),
     ],
 )
 def test_a_bad_value_says_what_was_expected_and_found(
     tmp_path: Path, sections: str, said: str
 ) -> None:
-    spec = write(tmp_path, f"{SPEC_HEAD}{sections}\n")
+    head = "" if sections.startswith("dataset:") else SPEC_HEAD
+    spec = write(tmp_path, f"{head}{sections}\n")
     with pytest.raises(SpecError) as info:
         load_config(spec)
-    assert said in str(info.value)
-    assert "literal[" not in str(info.value) and "(top level)" not in str(info.value)
+    message = str(info.value)
+    assert said in message
+    assert "literal[" not in message and "(top level)" not in message
+    assert "dict[" not in message and ", found 501, found" not in message
 
 
 @pytest.mark.parametrize(
