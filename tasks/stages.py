@@ -10,7 +10,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from rebalance.core.columns import TypedTable, check_quarantine_share, type_table
+from rebalance.core.columns import TypedTable, type_table
 from rebalance.core.config import (
     BalanceConfig,
     ContractConfig,
@@ -21,6 +21,7 @@ from rebalance.core.config import (
 from rebalance.core.ingest import RawTable
 from rebalance.core.plan import BalancePlan, plan_run
 from rebalance.core.profile import build_profile, column_rows, profile_markdown
+from rebalance.core.quarantine import check_quarantine_share
 from rebalance.core.split import selection_split, stratified_split
 from rebalance.data_contracts.input_contract import validate_input
 from rebalance.tasks.io import artifact_key

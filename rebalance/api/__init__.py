@@ -23,13 +23,13 @@ from rebalance.core.columns import (
     REASON_COLUMN,
     TypedTable,
     as_text,
-    check_quarantine_share,
     type_table,
 )
 from rebalance.core.config import ColumnType, RebalanceConfig
 from rebalance.core.ingest import RawTable
 from rebalance.core.plan import BalancePlan, plan_run
 from rebalance.core.publication import decide_publication, refusal_error, release_splits
+from rebalance.core.quarantine import check_quarantine_share
 from rebalance.core.samplers import method_traits
 from rebalance.core.split import (
     check_validation_splits,

@@ -270,9 +270,10 @@ def _parse_strategy(text: str) -> Any:
 
 def _profile(args: argparse.Namespace) -> int:
     """Read, type and validate the input exactly as a run would, and profile it (no Prefect)."""
-    from rebalance.core.columns import check_quarantine_share, type_table
+    from rebalance.core.columns import type_table
     from rebalance.core.ingest import read_raw
     from rebalance.core.profile import build_profile, profile_markdown
+    from rebalance.core.quarantine import check_quarantine_share
     from rebalance.core.serialize import to_json
     from rebalance.data_contracts.input_contract import validate_input
 

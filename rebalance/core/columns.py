@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rebalance.core.config import ColumnType, DatasetSpec
-from rebalance.core.errors import InputError, QuarantineError
+from rebalance.core.errors import InputError
 from rebalance.core.frames import with_columns
 from rebalance.core.ingest import RawTable
 from rebalance.core.parsing import all_pass, number_like_share, parse_numbers
@@ -299,15 +299,3 @@ def as_text(frame: pd.DataFrame, keep: Collection[Hashable] = ()) -> pd.DataFram
     if not coded:
         return frame
     return frame.astype({name: "str" for name in coded})
-
-
-def check_quarantine_share(table: TypedTable, max_share: float) -> None:
-    """Fail when more rows were quarantined than the contract tolerates."""
-    if table.quarantine_share > max_share:
-        counts = table.quarantine[REASON_COLUMN].value_counts().head(3)  # the commonest
-        reasons = "; ".join(f"{reason} ({n} rows)" for reason, n in counts.items())
-        raise QuarantineError(
-            f"{table.path}: expected at most {max_share:.1%} of rows quarantined, found "
-            f"{len(table.quarantine)} of {table.n_read} ({table.quarantine_share:.1%}); "
-            f"reasons: {reasons}"
-        )

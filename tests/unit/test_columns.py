@@ -5,11 +5,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rebalance.core.columns import REASON_COLUMN, TypedTable, check_quarantine_share, type_table
+from rebalance.core.columns import REASON_COLUMN, TypedTable, type_table
 from rebalance.core.config import DatasetSpec
 from rebalance.core.errors import QuarantineError
 from rebalance.core.ingest import read_raw
 from rebalance.core.input_spec import ColumnType
+from rebalance.core.quarantine import check_quarantine_share
 
 
 def typed(tmp_path: Path, text: str, **fields: object):
@@ -107,14 +108,15 @@ def test_quarantine_share_threshold(tmp_path: Path) -> None:
         check_quarantine_share(table, max_share=0.10)
 
 
-def test_the_quarantine_refusal_counts_each_reason_once(tmp_path: Path) -> None:
-    table = typed(tmp_path, "a,y\n1,\n2,\n3,\nx,q\n5,p\n", columns={"a": "integer"})
+def test_the_quarantine_refusal_counts_each_kind_of_defect_once(tmp_path: Path) -> None:
+    text = "a,y\n1,\n2,\n3,\nx,q\nz,p\nw,\n7,p\n"
+    table = typed(tmp_path, text, columns={"a": "integer"})
     with pytest.raises(QuarantineError) as info:
         check_quarantine_share(table, max_share=0.10)
     said = str(info.value)
-    assert (
-        "column 'y': target is missing (3 rows); column 'a': unparseable number 'x' (1 rows)"
-        in said
+    assert said.endswith(
+        "reasons: column 'y': target is missing (4 rows) | column 'a': unparseable number "
+        "(3 rows, e.g. 'x')"
     )
 
 
