@@ -29,7 +29,7 @@ def describe() -> dict[str, Any]:
     return {
         "commit": _commit(),
         "python": platform.python_version(),
-        "cores": len(os.sched_getaffinity(0)),
+        "cores": _cores(),
         "packages": versions,
     }
 
@@ -44,15 +44,25 @@ def environment_line(environment: dict[str, Any]) -> str:
 
 
 def differences(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
-    """``name: a -> b`` for each package version or commit that differs between two runs."""
+    """``name: a -> b`` for each package version, the commit, Python and the cores, where
+    they differ between two runs."""
     changed = [
         f"{name}: {version} -> {second.get('packages', {}).get(name)}"
         for name, version in first.get("packages", {}).items()
         if second.get("packages", {}).get(name) != version
     ]
-    if first.get("commit") != second.get("commit"):
-        changed.insert(0, f"commit: {first.get('commit')} -> {second.get('commit')}")
+    for key in ("cores", "python", "commit"):  # the GAN's CPU scores depend on the threads
+        if first.get(key) != second.get(key):
+            changed.insert(0, f"{key}: {first.get(key)} -> {second.get(key)}")
     return changed
+
+
+def _cores() -> int:
+    """The cores this process may use (all of them where the system cannot say)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _commit() -> str:

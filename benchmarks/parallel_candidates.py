@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from environment import describe, environment_line  # benchmarks/environment.py, beside this script
+try:  # imported as benchmarks.<name> (scale.py), or run as a script from its folder
+    from benchmarks.environment import describe, environment_line
+except ModuleNotFoundError:
+    from environment import describe, environment_line  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = {

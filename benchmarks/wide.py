@@ -25,7 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from environment import describe, environment_line  # benchmarks/environment.py, beside this script
+
+try:  # imported as benchmarks.<name> (scale.py), or run as a script from its folder
+    from benchmarks.environment import describe, environment_line
+except ModuleNotFoundError:
+    from environment import describe, environment_line  # type: ignore[no-redef]
 
 CATEGORICAL = 5  # categorical feature columns; the rest are numeric
 MINORITY_SHARE = 0.2  # 40/10 on 50 rows
