@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from rebalance.core.config import RebalanceConfig, load_config
@@ -176,13 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             from rebalance.deployments.serve import serve_specs
 
             return serve_specs(args.specs, args.output, port=args.port)
-        from rebalance.cli import runs
-
-        if args.command == "demo":
-            return runs.run_one(_apply_options(_demo_config(), args))
-        if len(args.specs) > 1:
-            return runs.run_many(args.specs, args.input, lambda c: _apply_options(c, args))
-        return runs.run_one(_apply_options(load_config(args.specs[0], input_path=args.input), args))
+        with _sigterm_as_interrupt():
+            return _run(args)
     except RebalanceError as exc:
         if isinstance(exc, GateError) and exc.seconds:  # refused runs report their times too
             print(
@@ -194,6 +192,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rebalance: interrupted", file=sys.stderr)
         return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rebalance.cli import runs
+
+    if args.command == "demo":
+        return runs.run_one(_apply_options(_demo_config(), args))
+    if len(args.specs) > 1:
+        return runs.run_many(args.specs, args.input, lambda c: _apply_options(c, args))
+    return runs.run_one(_apply_options(load_config(args.specs[0], input_path=args.input), args))
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a supervisor) ends a run as Ctrl-C does, through the exit
+    handlers: Prefect's temporary server runs in a process group of its own and is stopped by
+    one of them. With Python's default handler, which Prefect re-raises SIGTERM to once it has
+    marked the run Crashed, the process would die at once and leave the server running."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread: signals are the caller's to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def command() -> NoReturn:

@@ -30,3 +30,28 @@ def test_version_and_the_demo_help_says_the_demo_defaults(
         main(["demo", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: auto)" in text and "the spec's" not in text  # the demo has no spec
+
+
+def test_sigterm_during_a_run_is_an_interrupt_and_the_handler_is_restored() -> None:
+    """Prefect re-raises SIGTERM to the handler it found once the run is marked Crashed: this
+    one turns it into the Ctrl-C path, whose exit handlers stop Prefect's temporary server."""
+    import os
+    import signal
+    import time
+
+    from rebalance.cli.main import _sigterm_as_interrupt
+
+    class Terminated(Exception):
+        pass
+
+    def outside(signum: int, frame: object) -> None:  # stands for the default (would exit)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, outside)
+    try:
+        with pytest.raises(KeyboardInterrupt), _sigterm_as_interrupt():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts it
+        assert signal.getsignal(signal.SIGTERM) is outside
+    finally:
+        signal.signal(signal.SIGTERM, previous)
